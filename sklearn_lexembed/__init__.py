@@ -1,0 +1,12 @@
+"""Word and text embeddings as first-class scikit-learn estimators.
+
+Heavy libraries (torch, transformers, faiss) are imported only when an estimator needs them, so
+``import sklearn_lexembed`` stays fast and safe in worker processes.
+"""
+
+from ._store import WordVectors
+from .glove import GloveVectorizer
+
+__version__ = "0.1.0"
+
+__all__ = ["GloveVectorizer", "WordVectors", "__version__"]

@@ -1,0 +1,370 @@
+"""The word-vector store shared by every static model.
+
+``WordVectors`` holds words, a float32 matrix (possibly memory-mapped, never copied for
+lookups), the word -> row index, and a lazily computed unit-normalised copy. Queries
+(``most_similar``, ``similarity``) follow gensim's ``KeyedVectors`` semantics so users coming
+from gensim get the same answers; the evaluation helpers give gensim's numbers, but score all
+questions of a file in blocked matrix products instead of one query at a time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import numpy as np
+
+__all__ = ["WordVectors"]
+
+# Queries per matrix-product block in the batched evaluations: bounds the score block to
+# block x vocabulary floats (256 x 400k x 4 bytes = 400 MB at the worst).
+_QUERY_BLOCK = 256
+# gensim's analogy rule looks at the top 5 candidates after excluding the query words.
+_ANALOGY_TOPN = 5
+
+
+def _unit_rows(matrix):
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (matrix / norms).astype(np.float32, copy=False)
+
+
+class WordVectors:
+    """Words and their vectors, with gensim-style similarity queries.
+
+    Parameters
+    ----------
+    words : sequence of str
+        The vocabulary, in row order (conventionally most frequent first).
+    vectors : array-like of shape (n_words, n_dims)
+        One row per word. Kept as given when already float32 (a memory map stays a memory map).
+    counts : array-like of shape (n_words,), default=None
+        Corpus frequency of each word, when known (used by SIF pooling).
+    subwords : SubwordTable, default=None
+        n-gram vectors for composing unseen words; built on demand for pretrained vectors.
+
+    Attributes
+    ----------
+    key_to_index : dict of str to int
+        Row of each word. The first occurrence wins when a word is listed twice.
+    """
+
+    def __init__(self, words, vectors, *, counts=None, subwords=None):
+        words = list(words)
+        vectors = vectors if isinstance(vectors, np.ndarray) else np.asarray(vectors)
+        if vectors.ndim != 2:
+            raise ValueError(f"Word vectors must be a 2-D matrix; got shape {vectors.shape}.")
+        if vectors.shape[0] != len(words):
+            raise ValueError(
+                f"Got {len(words)} words but {vectors.shape[0]} vector rows; they must match."
+            )
+        if vectors.dtype != np.float32:
+            vectors = vectors.astype(np.float32)
+        self.words = words
+        self.vectors = vectors
+        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
+        self.subwords = subwords
+        self.key_to_index = {}
+        for index, word in enumerate(words):
+            self.key_to_index.setdefault(word, index)
+        self._unit_vectors = None
+        self._derived = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self):
+        return len(self.words)
+
+    def __contains__(self, word):
+        return word in self.key_to_index
+
+    def __repr__(self):
+        return f"WordVectors(n_words={len(self)}, n_dims={self.n_dims})"
+
+    @property
+    def n_dims(self):
+        """Dimension of the vectors."""
+        return self.vectors.shape[1]
+
+    @property
+    def unit_vectors(self):
+        """Row-normalised copy of :attr:`vectors`, computed on first use."""
+        if self._unit_vectors is None:
+            self._unit_vectors = _unit_rows(np.asarray(self.vectors))
+        return self._unit_vectors
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        # The normalised copy is derived data: recompute it rather than doubling the file.
+        state["_unit_vectors"] = None
+        state["_derived"] = {}
+        del state["_lock"]
+        # A memory map pickles as its data, not as a file reference.
+        state["vectors"] = np.asarray(self.vectors)
+        del state["key_to_index"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self.key_to_index = {}
+        for index, word in enumerate(self.words):
+            self.key_to_index.setdefault(word, index)
+
+    def derived(self, key, factory):
+        """Return data derived from these vectors, computed once by ``factory()`` and kept.
+
+        Used for tables that are costly to build but never stored (for example the n-gram
+        table of a pretrained vocabulary): every estimator sharing this store shares them.
+        """
+        with self._lock:
+            if key not in self._derived:
+                self._derived[key] = factory()
+            return self._derived[key]
+
+    def index(self, word):
+        """Row of ``word``; raises ``KeyError`` naming it when unknown."""
+        try:
+            return self.key_to_index[word]
+        except KeyError:
+            raise KeyError(f"Word {word!r} is not in the vocabulary.") from None
+
+    def word_vectors(self, words):
+        """Vectors of known words.
+
+        Parameters
+        ----------
+        words : str or sequence of str
+            One word or several.
+
+        Returns
+        -------
+        vectors : ndarray of shape (n_dims,) or (n_words, n_dims), dtype float32
+
+        Raises
+        ------
+        KeyError
+            Naming the first unknown word.
+        """
+        if isinstance(words, str):
+            return np.array(self.vectors[self.index(words)])
+        return np.asarray(self.vectors[[self.index(w) for w in words]], dtype=np.float32).reshape(
+            -1, self.n_dims
+        )
+
+    # ----------------------------------------------------------------- queries
+    def similarity(self, word1, word2):
+        """Cosine similarity of two known words.
+
+        Returns
+        -------
+        similarity : float
+        """
+        unit = self.unit_vectors
+        return float(unit[self.index(word1)] @ unit[self.index(word2)])
+
+    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """Words closest to the mean of the positive minus the negative words (3CosAdd).
+
+        As gensim's ``KeyedVectors.most_similar``: each query word's unit vector is weighted
+        +1 (positive) or -1 (negative), the weighted mean is normalised, and words are ranked by
+        cosine similarity to it. The query words themselves are excluded from the answer.
+
+        Parameters
+        ----------
+        positive : str or list of str, default=None
+            Words that contribute positively.
+        negative : str or list of str, default=None
+            Words that contribute negatively.
+        topn : int, default=10
+            Number of words to return.
+        restrict_vocab : int, default=None
+            Search only the first ``restrict_vocab`` rows.
+
+        Returns
+        -------
+        neighbours : list of (str, float)
+            Words with their cosine similarity, most similar first.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_lexembed._store import WordVectors
+        >>> wv = WordVectors(["a", "b", "c"], np.array([[1, 0], [1, 0.1], [0, 1]]))
+        >>> [word for word, _ in wv.most_similar("a", topn=2)]
+        ['b', 'c']
+        """
+        positive = [positive] if isinstance(positive, str) else list(positive or [])
+        negative = [negative] if isinstance(negative, str) else list(negative or [])
+        if not positive and not negative:
+            raise ValueError("most_similar needs at least one positive or negative word.")
+        rows = [self.index(w) for w in positive + negative]
+        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)
+        unit = self.unit_vectors
+        query = _unit_rows((weights[:, None] * unit[rows]).mean(axis=0, keepdims=True))[0]
+        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
+        scores = unit[:limit] @ query
+        scores[[r for r in rows if r < limit]] = -np.inf
+        topn = max(0, min(int(topn), limit - sum(r < limit for r in set(rows))))
+        best = np.argpartition(-scores, topn - 1)[:topn] if topn else np.array([], dtype=int)
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.words[i], float(scores[i])) for i in best]
+
+    # -------------------------------------------------------------- evaluation
+    def _evaluation_vocab(self, restrict_vocab, case_insensitive):
+        # As gensim: the first `restrict_vocab` words; with case folding the most frequent case
+        # variant (the earliest row) wins.
+        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
+        fold = str.upper if case_insensitive else (lambda w: w)
+        vocab = {}
+        for index in range(limit):
+            vocab.setdefault(fold(self.words[index]), index)
+        return vocab, fold, limit
+
+    def evaluate_word_pairs(
+        self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
+        case_insensitive=True, dummy4unknown=False,
+    ):
+        """Correlation of the model's similarities with human judgements.
+
+        The same file format, rules and numbers as gensim's
+        ``KeyedVectors.evaluate_word_pairs``, computed in one batched product.
+
+        Parameters
+        ----------
+        pairs : str or path-like
+            File of ``word1<delimiter>word2<delimiter>score`` lines; ``#`` starts a comment.
+        delimiter : str, default="\\t"
+            Field separator.
+        encoding : str, default="utf8"
+            File encoding.
+        restrict_vocab : int, default=300000
+            Use only the first ``restrict_vocab`` words.
+        case_insensitive : bool, default=True
+            Compare words upper-cased.
+        dummy4unknown : bool, default=False
+            Score pairs with unknown words as 0 instead of skipping them.
+
+        Returns
+        -------
+        pearson : scipy.stats PearsonRResult
+        spearman : scipy.stats SignificanceResult
+        oov_ratio : float
+            Percentage of pairs with an unknown word.
+        """
+        from scipy import stats
+
+        vocab, fold, _ = self._evaluation_vocab(restrict_vocab, case_insensitive)
+        gold, left, right, scored_known = [], [], [], []
+        n_oov = 0
+        with open(pairs, encoding=encoding) as fin:
+            for line in fin:
+                if not line or line.startswith("#"):
+                    continue
+                try:
+                    a, b, score = (fold(field) for field in line.split(delimiter))
+                    score = float(score)
+                except (ValueError, TypeError):
+                    continue
+                in_vocab = a in vocab and b in vocab
+                if not in_vocab:
+                    n_oov += 1
+                    if not dummy4unknown:
+                        continue
+                gold.append(score)
+                left.append(vocab.get(a, 0))
+                right.append(vocab.get(b, 0))
+                scored_known.append(in_vocab)
+        if not gold:
+            raise ValueError(f"No valid similarity judgements found in {pairs}.")
+        unit = self.unit_vectors
+        model = np.einsum("ij,ij->i", unit[left], unit[right])
+        model = np.where(scored_known, model, np.float32(0.0))
+        oov_ratio = float(n_oov) / (len(gold) + n_oov * (not dummy4unknown)) * 100
+        return stats.pearsonr(gold, model), stats.spearmanr(gold, model), oov_ratio
+
+    def evaluate_word_analogies(
+        self, analogies, restrict_vocab=300000, case_insensitive=True, dummy4unknown=False
+    ):
+        """Accuracy on ``a : b :: c : d`` questions with 3CosAdd, as gensim computes it.
+
+        gensim asks ``most_similar`` one question at a time; here all questions are scored in
+        blocked matrix products with a top-k per block, which gives the same answers (the same
+        rule: the best of the top 5 words that is not a query word) many times faster.
+
+        Parameters
+        ----------
+        analogies : str or path-like
+            File in the ``questions-words.txt`` format (``: section`` headers).
+        restrict_vocab : int, default=300000
+            Search and accept only the first ``restrict_vocab`` words.
+        case_insensitive : bool, default=True
+            Compare words upper-cased.
+        dummy4unknown : bool, default=False
+            Count questions with unknown words as incorrect instead of skipping them.
+
+        Returns
+        -------
+        score : float
+            Overall accuracy.
+        sections : list of dict
+            Per section ``{"section", "correct", "incorrect"}`` with the question tuples, and a
+            final ``"Total accuracy"`` entry, as gensim returns.
+        """
+        vocab, fold, limit = self._evaluation_vocab(restrict_vocab, case_insensitive)
+        sections, questions, rows = [], [], []
+        with open(analogies, encoding="utf8", errors="replace") as fin:
+            for line_no, line in enumerate(fin):
+                if line.startswith(": "):
+                    sections.append({"section": line.lstrip(": ").strip(), "correct": [],
+                                     "incorrect": []})
+                    continue
+                if not sections:
+                    raise ValueError(
+                        f"Missing section header before line #{line_no} in {analogies}."
+                    )
+                words = [fold(w) for w in line.split()]
+                if len(words) != 4:
+                    continue
+                if all(w in vocab for w in words):
+                    questions.append((sections[-1], tuple(words)))
+                    rows.append([vocab[w] for w in words])
+                elif dummy4unknown:
+                    sections[-1]["incorrect"].append(tuple(words))
+        predictions = self._answer_analogies(np.array(rows, dtype=np.int64).reshape(-1, 4),
+                                             limit, vocab, fold)
+        for (section, words), predicted in zip(questions, predictions):
+            section["correct" if predicted == words[3] else "incorrect"].append(words)
+        total = {
+            "section": "Total accuracy",
+            "correct": list(itertools.chain.from_iterable(s["correct"] for s in sections)),
+            "incorrect": list(itertools.chain.from_iterable(s["incorrect"] for s in sections)),
+        }
+        n_answered = len(total["correct"]) + len(total["incorrect"])
+        score = len(total["correct"]) / n_answered if n_answered else 0.0
+        sections.append(total)
+        return score, sections
+
+    def _answer_analogies(self, rows, limit, vocab, fold):
+        import torch
+
+        unit = torch.from_numpy(self.unit_vectors[:limit])
+        predictions = []
+        for start in range(0, len(rows), _QUERY_BLOCK):
+            block = torch.from_numpy(rows[start : start + _QUERY_BLOCK])
+            # b - a + c on unit vectors, then normalised: gensim's weighted mean up to a scale.
+            query = unit[block[:, 1]] - unit[block[:, 0]] + unit[block[:, 2]]
+            query = query / query.norm(dim=1, keepdim=True).clamp_min(1e-12)
+            scores = query @ unit.T
+            scores.scatter_(1, block[:, :3], float("-inf"))
+            top = torch.topk(scores, _ANALOGY_TOPN, dim=1).indices.numpy()
+            for question, candidates in zip(rows[start : start + _QUERY_BLOCK], top):
+                ignore = {fold(self.words[i]) for i in question[:3]}
+                predicted = None
+                for index in candidates:
+                    predicted = fold(self.words[index])
+                    if predicted in vocab and predicted not in ignore:
+                        break
+                predictions.append(predicted)
+        return predictions
+

@@ -1,0 +1,53 @@
+"""Tokens: the analyzer, built from scikit-learn's own ``CountVectorizer`` machinery.
+
+The vectorizers accept CountVectorizer's ``lowercase``, ``strip_accents``, ``token_pattern``,
+``tokenizer`` and ``preprocessor`` with the same meanings, so a user's existing text settings
+carry over unchanged.
+"""
+
+from __future__ import annotations
+
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils._param_validation import StrOptions
+
+__all__ = ["ANALYZER_CONSTRAINTS", "DEFAULT_TOKEN_PATTERN", "build_analyzer"]
+
+# CountVectorizer's default r"(?u)\b\w\w+\b" drops one-character words ("a", "i", "x"), which
+# pretrained vocabularies do contain; an embedding wants every word it can look up.
+DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
+
+ANALYZER_CONSTRAINTS = {
+    "lowercase": ["boolean"],
+    "strip_accents": [StrOptions({"ascii", "unicode"}), None, callable],
+    "token_pattern": [str, None],
+    "tokenizer": [callable, None],
+    "preprocessor": [callable, None],
+}
+
+
+def build_analyzer(estimator):
+    """Return a callable mapping one document to its list of tokens.
+
+    Parameters
+    ----------
+    estimator : object
+        Any object with the attributes ``lowercase``, ``strip_accents``, ``token_pattern``,
+        ``tokenizer`` and ``preprocessor`` (the vectorizers' shared analyzer parameters).
+
+    Returns
+    -------
+    analyzer : callable
+        ``analyzer(doc) -> list of str``, exactly as ``CountVectorizer(...).build_analyzer()``
+        with unigrams and no stop words.
+    """
+    vectorizer = CountVectorizer(
+        lowercase=estimator.lowercase,
+        strip_accents=estimator.strip_accents,
+        token_pattern=estimator.token_pattern,
+        tokenizer=estimator.tokenizer,
+        preprocessor=estimator.preprocessor,
+        # Tokens are looked up in a vector table, not counted: keep every one of them.
+        ngram_range=(1, 1),
+        stop_words=None,
+    )
+    return vectorizer.build_analyzer()
