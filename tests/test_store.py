@@ -1,0 +1,111 @@
+import pickle
+import re
+
+import numpy as np
+import pytest
+
+from sklearn_lexembed._store import WordVectors
+from sklearn_lexembed.datasets import evaluation_path
+
+WORDS = ["north", "south", "east", "cat", "north"]
+VECTORS = np.array(
+    [[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.7, 0.7, 0.0], [0.0, 0.0, 1.0], [9.0, 9.0, 9.0]],
+    dtype=np.float32,
+)
+
+
+@pytest.fixture
+def store():
+    return WordVectors(WORDS, VECTORS)
+
+
+def test_lookup_keeps_first_occurrence_and_float32(store):
+    assert store.key_to_index["north"] == 0
+    assert len(store) == 5 and store.n_dims == 3
+    assert store.word_vectors(["cat", "north"]).tolist() == [[0, 0, 1], [1, 0, 0]]
+    assert store.word_vectors("cat").dtype == np.float32
+
+
+def test_unknown_word_is_named(store):
+    with pytest.raises(KeyError, match=re.escape("Word 'west' is not in the vocabulary.")):
+        store.word_vectors(["north", "west"])
+
+
+def test_similarity_is_cosine(store):
+    expected = 0.7 / np.sqrt(0.98)
+    assert store.similarity("north", "east") == pytest.approx(expected, rel=1e-6)
+
+
+def test_most_similar_excludes_query_words_and_orders(store):
+    # "north" (row 0) is excluded; its duplicate row 4 is a different row and may appear.
+    assert [w for w, _ in store.most_similar("north", topn=3)] == ["south", "east", "north"]
+    # north - cat: cat's direction is pushed to the bottom.
+    result = store.most_similar(positive=["north"], negative=["cat"], topn=3)
+    assert [w for w, _ in result] == ["south", "east", "north"]
+
+
+def test_most_similar_restrict_vocab(store):
+    # Only rows 0-2 are searched: "cat" and the duplicate "north" (row 4) are out of reach.
+    assert [w for w, _ in store.most_similar("east", topn=10, restrict_vocab=3)] == [
+        "south", "north"]
+
+
+def test_shape_mismatch_is_reported():
+    with pytest.raises(ValueError, match="Got 2 words but 3 vector rows"):
+        WordVectors(["a", "b"], np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="must be a 2-D matrix"):
+        WordVectors(["a"], np.zeros(3))
+
+
+def test_pickle_drops_derived_data(store):
+    _ = store.unit_vectors
+    store.derived("x", lambda: np.zeros(1000))
+    restored = pickle.loads(pickle.dumps(store))
+    assert restored._unit_vectors is None and restored._derived == {}
+    assert restored.key_to_index == store.key_to_index
+    np.testing.assert_array_equal(restored.vectors, store.vectors)
+
+
+@pytest.mark.parametrize("name", ["wordsim353.tsv", "simlex999.txt"])
+def test_word_pairs_equal_gensim(glove_store, gensim_glove, name):
+    path = evaluation_path(name)
+    ours = glove_store.evaluate_word_pairs(path)
+    theirs = gensim_glove.evaluate_word_pairs(path)
+    assert ours[1].statistic == pytest.approx(theirs[1].statistic, abs=1e-4)
+    assert ours[0].statistic == pytest.approx(theirs[0].statistic, abs=1e-4)
+    assert ours[2] == pytest.approx(theirs[2])
+
+
+def test_known_glove_scores(glove_store):
+    ws353 = glove_store.evaluate_word_pairs(evaluation_path("wordsim353.tsv"))[1].statistic
+    simlex = glove_store.evaluate_word_pairs(evaluation_path("simlex999.txt"))[1].statistic
+    assert ws353 == pytest.approx(0.50, abs=0.01)
+    assert simlex == pytest.approx(0.26, abs=0.01)
+    assert glove_store.most_similar(["king", "woman"], ["man"], topn=1)[0][0] == "queen"
+
+
+def test_analogies_equal_gensim_question_by_question(glove_store, gensim_glove, tmp_path):
+    # 15 questions per section keep gensim's one-at-a-time loop short.
+    lines, per_section = [], 0
+    for line in open(evaluation_path("questions-words.txt"), encoding="utf8"):
+        if line.startswith(":"):
+            lines.append(line)
+            per_section = 0
+        elif per_section < 15:
+            lines.append(line)
+            per_section += 1
+    subset = tmp_path / "questions.txt"
+    subset.write_text("".join(lines), encoding="utf8")
+    ours, our_sections = glove_store.evaluate_word_analogies(subset, restrict_vocab=30000)
+    theirs, their_sections = gensim_glove.evaluate_word_analogies(subset, restrict_vocab=30000)
+    assert ours == pytest.approx(theirs)
+    for mine, gensims in zip(our_sections, their_sections):
+        assert mine["section"] == gensims["section"]
+        assert mine["correct"] == gensims["correct"]
+
+
+def test_pairs_file_without_valid_lines(tmp_path, store):
+    path = tmp_path / "pairs.tsv"
+    path.write_text("# only a comment\nfoo\tbar\t1.0\n")
+    with pytest.raises(ValueError, match="No valid similarity judgements"):
+        store.evaluate_word_pairs(path)
