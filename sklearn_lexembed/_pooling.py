@@ -26,10 +26,13 @@ def _weighted_sum(indptr, rows, weights, tables, n_dims):
         stop = start + table.shape[0]
         mask = (rows >= start) & (rows < stop)
         if mask.any():
+            # Gather only the rows these documents use: multiplying by the whole table would
+            # stream all of a 400k-row memory map through the product for every block.
+            used, columns = np.unique(rows[mask] - start, return_inverse=True)
             matrix = sp.csr_matrix(
-                (weights[mask], (owner[mask], rows[mask] - start)), shape=(n_docs, table.shape[0])
+                (weights[mask], (owner[mask], columns)), shape=(n_docs, len(used))
             )
-            out += matrix @ table
+            out += matrix @ np.asarray(table[used], dtype=np.float32)
         start = stop
     return out
 

@@ -24,3 +24,17 @@ def test_countvectorizer_parameters_carry_over():
     assert build_analyzer(_Params(preprocessor=lambda d: d.replace("-", " ")))("e-mail") == [
         "e", "mail"]
     assert build_analyzer(_Params(token_pattern=r"[a-z]+"))("ab1cd") == ["ab", "cd"]
+
+
+def test_fast_path_matches_countvectorizer_token_for_token():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from sklearn_lexembed.datasets import load_polarity
+
+    texts, _ = load_polarity()
+    texts += ["ÉCOLE Straße naïve", "under_score x2 3.14", "", "  "]
+    for lowercase in (True, False):
+        for pattern in (DEFAULT_TOKEN_PATTERN, r"(?u)\b\w\w+\b", r"(\w+)'s"):
+            ours = build_analyzer(_Params(lowercase=lowercase, token_pattern=pattern))
+            theirs = CountVectorizer(lowercase=lowercase, token_pattern=pattern).build_analyzer()
+            assert [ours(t) for t in texts] == [theirs(t) for t in texts]
