@@ -86,8 +86,8 @@ def pool(indptr, rows, tables, method="mean", weights=None):
         np.ones(len(rows), dtype=np.float32) if weights is None
         else np.asarray(weights, dtype=np.float32)
     )
-    totals = np.add.reduceat(weights, indptr[:-1]) if len(rows) else np.zeros(len(indptr) - 1)
-    totals = np.where(np.diff(indptr) > 0, totals, 0.0)
+    owner = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    totals = np.bincount(owner, weights=weights, minlength=len(indptr) - 1)
     summed = _weighted_sum(indptr, rows, weights, tables, n_dims)
     # Clamp the divisor: an empty document stays a zero row instead of 0 / 0 = NaN.
     return (summed / np.maximum(totals, np.finfo(np.float32).tiny)[:, None]).astype(np.float32)

@@ -55,3 +55,9 @@ def test_sif_helpers():
     pooled = np.array([[1.0, 1.0], [2.0, 0.0]], dtype=np.float32)
     component = np.array([1.0, 0.0], dtype=np.float32)
     np.testing.assert_allclose(remove_component(pooled, component), [[0.0, 1.0], [0.0, 0.0]])
+
+
+def test_trailing_empty_documents():
+    # Found by hypothesis: a last empty document starts at n_tokens, past reduceat's range.
+    out = pool(np.array([0, 1, 1]), np.array([0]), [TABLE], "mean")
+    np.testing.assert_array_equal(out, [[1.0, 0.0], [0.0, 0.0]])
