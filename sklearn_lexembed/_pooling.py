@@ -29,8 +29,13 @@ def _weighted_sum(indptr, rows, weights, tables, n_dims):
             # Gather only the rows these documents use: multiplying by the whole table would
             # stream all of a 400k-row memory map through the product for every block.
             used, columns = np.unique(rows[mask] - start, return_inverse=True)
+            # Built from CSR arrays, not coordinates: entries stay in token order, so a
+            # document's sum never depends on row numbers, which for composed vectors
+            # depend on what the process embedded before.
+            row_counts = np.bincount(owner[mask], minlength=n_docs)
             matrix = sp.csr_matrix(
-                (weights[mask], (owner[mask], columns)), shape=(n_docs, len(used))
+                (weights[mask], columns, np.concatenate([[0], np.cumsum(row_counts)])),
+                shape=(n_docs, len(used)),
             )
             out += matrix @ np.asarray(table[used], dtype=np.float32)
         start = stop

@@ -138,7 +138,8 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     # ------------------------------------------------------------- transform
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: on Python >= 3.11 BaseEstimator.__getstate__ returns the live __dict__.
+        state = dict(super().__getstate__())
         # Composed OOV vectors are a cache: rebuilt on demand, never persisted.
         state.pop("_composed", None)
         return state

@@ -183,3 +183,9 @@ def test_threads_share_one_fitted_vectorizer():
         thread.join()
     for result in results:
         np.testing.assert_array_equal(result, expected)
+
+
+def test_pickling_by_reference_leaves_the_estimator_fitted(fitted):
+    vectorizer = clone(fitted).set_params(persist="reference").fit(DOCS)
+    pickle.dumps(vectorizer)
+    np.testing.assert_array_equal(vectorizer.transform(DOCS), fitted.transform(DOCS))
