@@ -183,14 +183,20 @@ def load_cost():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--only", choices=["throughput", "analogies", "load"], action="append",
+                        help="run only these parts (default: all)")
     args = parser.parse_args()
+    parts = args.only or ["throughput", "analogies", "load"]
     import torch
 
     print(_versions())
     print(f"threads: torch {torch.get_num_threads()}, machine cores {__import__('os').cpu_count()}")
-    throughput(5000 if args.quick else 50000)
-    analogies(30000 if args.quick else 400000)
-    load_cost()
+    if "throughput" in parts:
+        throughput(5000 if args.quick else 50000)
+    if "analogies" in parts:
+        analogies(30000 if args.quick else 400000)
+    if "load" in parts:
+        load_cost()
 
 
 if __name__ == "__main__":

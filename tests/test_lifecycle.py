@@ -1,0 +1,100 @@
+"""The scikit-learn life cycle: grid search across processes, composition, persistence."""
+
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from _estimators import TEXTS, estimator_cases
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_lexembed import GloveVectorizer
+from sklearn_lexembed._resources import cache_info
+from sklearn_lexembed.datasets import load_polarity
+
+POLARITY, LABELS = load_polarity()
+TEXT_CASES = [case for case in estimator_cases() if case[2] is TEXTS]
+IDS = [case[0] for case in TEXT_CASES]
+
+
+def _grid_for(estimator):
+    name = type(estimator).__name__
+    if name == "SkipGramVectorizer":
+        return {"emb__window": [2, 5], "emb__vector_size": [8, 16]}
+    if name == "GloveVectorizer":
+        return {"emb__pooling": ["mean", "sif"], "clf__C": [0.5, 2.0]}
+    return {"clf__C": [0.5, 2.0]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", TEXT_CASES, ids=IDS)
+def test_grid_search_in_processes_equals_serial(case):
+    _, factory, _ = case
+    pipeline = Pipeline([("emb", factory()), ("clf", LogisticRegression(max_iter=300))])
+    grid = _grid_for(pipeline.named_steps["emb"])
+    serial = GridSearchCV(pipeline, grid, cv=3, n_jobs=1).fit(POLARITY, LABELS)
+    parallel = GridSearchCV(pipeline, grid, cv=3, n_jobs=2).fit(POLARITY, LABELS)
+    np.testing.assert_array_equal(parallel.cv_results_["mean_test_score"],
+                                  serial.cv_results_["mean_test_score"])
+
+
+def test_grid_over_a_pretrained_model_loads_it_once():
+    GloveVectorizer().fit(["warm"])  # whatever loaded before, the default is now cached
+    before = cache_info()
+    pipeline = Pipeline([("emb", GloveVectorizer()), ("clf", LogisticRegression(max_iter=300))])
+    search = GridSearchCV(pipeline, {"emb__pooling": ["mean", "max", "sif"]}, cv=3)
+    search.fit(POLARITY, LABELS)
+    after = cache_info()
+    # 3 candidates x 3 folds + the refit = 10 fits, all served from the cache.
+    assert after["loads"] == before["loads"]
+    assert after["hits"] - before["hits"] == 10
+
+
+def test_column_transformer_embeds_a_text_column_next_to_numbers():
+    frame = pd.DataFrame({
+        "review": POLARITY,
+        "length": [len(t) for t in POLARITY],
+        "exclamations": [t.count("!") for t in POLARITY],
+    })
+    columns = ColumnTransformer([
+        ("text", GloveVectorizer(), "review"),
+        ("numbers", StandardScaler(), ["length", "exclamations"]),
+    ])
+    model = Pipeline([("features", columns), ("clf", LogisticRegression(max_iter=500))])
+    model.fit(frame, LABELS)
+    features = columns.transform(frame)
+    assert features.shape == (200, 52)
+    names = columns.get_feature_names_out()
+    assert names[0] == "text__glovevectorizer0" and names[-1] == "numbers__exclamations"
+    assert model.score(frame, LABELS) > 0.6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", TEXT_CASES, ids=IDS)
+def test_joblib_pipeline_loads_identically_in_a_fresh_process(case, tmp_path):
+    _, factory, data = case
+    pipeline = Pipeline([("emb", factory()), ("clf", LogisticRegression(max_iter=300))])
+    pipeline.fit(POLARITY, LABELS)
+    path = tmp_path / "pipeline.joblib"
+    joblib.dump(pipeline, path)
+    script = (
+        "import joblib, sys, numpy as np;"
+        "from sklearn_lexembed.datasets import load_polarity;"
+        f"p = joblib.load({str(path)!r});"
+        "np.save(sys.argv[1], p.predict_proba(load_polarity()[0]))"
+    )
+    out = tmp_path / "proba.npy"
+    subprocess.run([sys.executable, "-c", script, str(out)], check=True)
+    np.testing.assert_array_equal(np.load(out), pipeline.predict_proba(POLARITY))
+
+
+def test_clone_of_a_fitted_vectorizer_in_a_grid_keeps_params():
+    fitted = GloveVectorizer(pooling="max").fit(POLARITY)
+    assert clone(fitted).get_params() == fitted.get_params()
