@@ -116,7 +116,7 @@ sentences = list(dict.fromkeys(  # unique sentences, so each has one original
     if len(sentence.split()) >= 8
 ))
 print(f"{len(sentences)} sentences")
-rates = [0.1, 0.25, 0.5, 0.75]
+rates = [0.1, 0.25, 0.5, 0.75, 1.0]
 policies = ["subword", "zero", "ignore"]
 vectorizers = {oov: GloveVectorizer(oov=oov, normalize=True).fit(sentences) for oov in policies}
 clean = {oov: vectorizers[oov].transform(sentences) for oov in policies}
@@ -145,7 +145,7 @@ for oov, style in zip(policies, ["o-", "s--", "x:"]):
 ax.set_xlabel("share of words (4+ letters) given an unknown typo")
 ax.set_ylabel("nearest clean sentence is the original")
 ax.set_title(f"Retrieving {len(sentences)} Lee corpus sentences from typo'd copies")
-ax.set_ylim(0, 1.02)
+ax.set_ylim(0.4, 1.01)
 ax.legend(frameon=False)
 fig.tight_layout()
 plt.show()

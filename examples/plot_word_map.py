@@ -63,13 +63,32 @@ pca = PCA(n_components=2, random_state=0)
 points = pca.fit_transform(vectors)
 print(f"Variance explained by two components: {pca.explained_variance_ratio_.sum():.0%}")
 
-fig, ax = plt.subplots(figsize=(8, 6.5))
-for index, (name, members) in enumerate(groups.items()):
+def spread(xs, ys, min_gap, x_near):
+    """Label heights pushed apart so that labels close in x are at least min_gap apart in y."""
+    label_y = np.array(ys, dtype=float)
+    for _ in range(50):
+        moved = False
+        for i in np.argsort(label_y):
+            for j in range(len(xs)):
+                if i != j and abs(xs[i] - xs[j]) < x_near and 0 <= label_y[j] - label_y[i] < min_gap:
+                    label_y[j] = label_y[i] + min_gap
+                    moved = True
+        if not moved:
+            break
+    return label_y
+
+
+fig, ax = plt.subplots(figsize=(9, 7))
+span = np.ptp(points, axis=0)
+label_y = spread(points[:, 0], points[:, 1], min_gap=0.035 * span[1], x_near=0.12 * span[0])
+for index, name in enumerate(groups):
     mask = group_of_word == index
     ax.scatter(points[mask, 0], points[mask, 1], s=30, color=f"C{index}", label=name)
-    for (x, y), word in zip(points[mask], members):
-        ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9,
-                    color=f"C{index}")
+for (x, y), text_y, word, group in zip(points, label_y, words, group_of_word):
+    ax.annotate(word, (x, y), xytext=(x + 0.015 * span[0], text_y), fontsize=9, va="center",
+                color=f"C{group}",
+                arrowprops={"arrowstyle": "-", "color": f"C{group}", "lw": 0.5, "alpha": 0.6}
+                if abs(text_y - y) > 1e-9 else None)
 ax.set_xlabel("first principal component")
 ax.set_ylabel("second principal component")
 ax.set_title("GloVe 6B 50d word vectors, PCA to 2-D")
