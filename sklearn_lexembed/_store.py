@@ -16,9 +16,10 @@ import numpy as np
 
 __all__ = ["WordVectors"]
 
-# Queries per matrix-product block in the batched evaluations: bounds the score block to
-# block x vocabulary floats (256 x 400k x 4 bytes = 400 MB at the worst).
-_QUERY_BLOCK = 256
+# Queries per matrix-product block in the batched analogy evaluation.
+_QUERY_BLOCK = 1024
+# Vocabulary rows per tile of the analogy search: a 1024 x 8192 float32 score block is 32 MB.
+_TABLE_TILE = 8192
 # gensim's analogy rule looks at the top 5 candidates after excluding the query words.
 _ANALOGY_TOPN = 5
 
@@ -366,23 +367,68 @@ class WordVectors:
     def _answer_analogies(self, rows, limit, vocab, fold):
         import torch
 
-        unit = torch.from_numpy(self.unit_vectors[:limit])
+        unit = torch.from_numpy(np.ascontiguousarray(self.unit_vectors[:limit]))
         predictions = []
         for start in range(0, len(rows), _QUERY_BLOCK):
             block = torch.from_numpy(rows[start : start + _QUERY_BLOCK])
             # b - a + c on unit vectors, then normalised: gensim's weighted mean up to a scale.
             query = unit[block[:, 1]] - unit[block[:, 0]] + unit[block[:, 2]]
             query = query / query.norm(dim=1, keepdim=True).clamp_min(1e-12)
-            scores = query @ unit.T
-            scores.scatter_(1, block[:, :3], float("-inf"))
-            top = torch.topk(scores, _ANALOGY_TOPN, dim=1).indices.numpy()
-            for question, candidates in zip(rows[start : start + _QUERY_BLOCK], top):
-                ignore = {fold(self.words[i]) for i in question[:3]}
-                predicted = None
-                for index in candidates:
-                    predicted = fold(self.words[index])
-                    if predicted in vocab and predicted not in ignore:
-                        break
-                predictions.append(predicted)
+            # The best word almost always passes gensim's rule (in the vocabulary, not a case
+            # variant of a query word): take the best per tile with a running max, and rank
+            # the top 5 only for the questions where it does not pass.
+            best = _tiled_topk(query, unit, 1, exclude=block[:, :3])[:, 0].numpy()
+            questions = rows[start : start + _QUERY_BLOCK]
+            answers = [self._analogy_answer(q, [b], vocab, fold) for q, b in zip(questions, best)]
+            retry = [i for i, answer in enumerate(answers) if answer is None]
+            if retry:
+                top = _tiled_topk(query[retry], unit, _ANALOGY_TOPN, block[retry, :3]).numpy()
+                for i, candidates in zip(retry, top):
+                    answers[i] = self._analogy_answer(questions[i], candidates, vocab, fold,
+                                                      last_resort=True)
+            predictions.extend(answers)
         return predictions
 
+    def _analogy_answer(self, question, candidates, vocab, fold, last_resort=False):
+        """gensim's rule: the first candidate in the vocabulary that is not a query word."""
+        ignore = {fold(self.words[i]) for i in question[:3]}
+        predicted = None
+        for index in candidates:
+            predicted = fold(self.words[index])
+            if predicted in vocab and predicted not in ignore:
+                return predicted
+        # gensim keeps the last candidate it looked at, which then counts as wrong.
+        return predicted if last_resort else None
+
+
+def _tiled_topk(queries, table, k, exclude):
+    """Indices of the ``k`` best rows of ``table`` for each query, excluding given rows.
+
+    The table is walked in tiles small enough for the score block to stay in cache; each
+    tile's top-k is merged into a running top-k. Writing one full (queries x 400k) score
+    matrix per block instead costs more in memory traffic than the products themselves.
+    """
+    import torch
+
+    n_queries = queries.shape[0]
+    best_scores = torch.full((n_queries, k), float("-inf"))
+    best_index = torch.zeros((n_queries, k), dtype=torch.int64)
+    query_rows = torch.arange(n_queries).unsqueeze(1).expand_as(exclude)
+    for first in range(0, table.shape[0], _TABLE_TILE):
+        tile = table[first : first + _TABLE_TILE]
+        scores = queries @ tile.T
+        local = exclude - first
+        inside = (local >= 0) & (local < tile.shape[0])
+        scores[query_rows[inside], local[inside]] = float("-inf")
+        if k == 1:
+            tile_scores, tile_index = scores.max(dim=1)
+            better = tile_scores > best_scores[:, 0]
+            best_scores[better, 0] = tile_scores[better]
+            best_index[better, 0] = tile_index[better] + first
+            continue
+        tile_scores, tile_index = torch.topk(scores, min(k, tile.shape[0]), dim=1)
+        merged_scores = torch.cat([best_scores, tile_scores], dim=1)
+        merged_index = torch.cat([best_index, tile_index + first], dim=1)
+        best_scores, order = torch.topk(merged_scores, k, dim=1)
+        best_index = torch.gather(merged_index, 1, order)
+    return best_index
