@@ -27,7 +27,7 @@ DOCS = ROOT / "docs"
 PACKAGE = ROOT / "sklearn_lexembed"
 
 # Pages whose code starts a cluster or loads a transformer: correct, but a few seconds or more.
-SLOW_PAGES = {"user_guide/dask.rst", "user_guide/choosing.rst"}
+SLOW_PAGES = {"user_guide/dask.rst", "user_guide/choosing.rst", "user_guide/devices.rst"}
 
 
 def _readme_blocks():
