@@ -48,7 +48,14 @@ class LoadedModel:
         self.source = source
         self.n_dims = int(model.config.hidden_size)
         self.n_layers = int(model.config.num_hidden_layers)
-        backend = tokenizer.backend_tokenizer
+        from tokenizers import Tokenizer
+
+        # A private copy of the Rust tokenizer without padding or truncation: the public
+        # tokenizer's calls leave those settings on its backend.
+        backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+        backend.no_truncation()
+        backend.no_padding()
+        self.backend = backend
         content = backend.encode("a", add_special_tokens=False).ids
         full = backend.encode("a", add_special_tokens=True).ids
         start = next(i for i in range(len(full)) if full[i:i + len(content)] == content)
@@ -193,9 +200,6 @@ def _load(model_name, source, device, dtype):
     model.to(device)
     model.eval()
     model.requires_grad_(False)
-    backend = tokenizer.backend_tokenizer
-    backend.no_truncation()
-    backend.no_padding()
     folder = where if kind in {"bundle", "path"} else None
     max_length = _default_max_length(folder, tokenizer, model.config)
     return LoadedModel(tokenizer, model, device, dtype, max_length, source)

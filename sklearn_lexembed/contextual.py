@@ -327,7 +327,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 def _encode_texts(loaded, documents):
     # The Rust backend tokenises the whole list in parallel, without special tokens or
     # truncation (they are added per window).
-    return loaded.tokenizer.backend_tokenizer.encode_batch(documents, add_special_tokens=False)
+    return loaded.backend.encode_batch(documents, add_special_tokens=False)
 
 
 def _windows(n_tokens, size):
