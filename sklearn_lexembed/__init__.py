@@ -5,8 +5,9 @@ Heavy libraries (torch, transformers, faiss) are imported only when an estimator
 """
 
 from ._store import WordVectors
+from .contextual import ContextualVectorizer
 from .glove import GloveVectorizer
 
 __version__ = "0.1.0"
 
-__all__ = ["GloveVectorizer", "WordVectors", "__version__"]
+__all__ = ["ContextualVectorizer", "GloveVectorizer", "WordVectors", "__version__"]
