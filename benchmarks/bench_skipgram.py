@@ -1,0 +1,375 @@
+"""SkipGramVectorizer against gensim's Word2Vec(sg=1) and FastText(sg=1), side by side in one run.
+
+Same corpus (GCIDE definitions, about 3.5M tokens; ``benchmarks/corpora.py``), same
+hyperparameters (skip-gram, negative=5, window=5, vector_size=100, sample=1e-3, min_count=5,
+epochs=5, and for subwords min_n=3, max_n=6 and the same bucket count), 2 threads each, documents in
+the same shuffled order. gensim gets the documents tokenized once with our default analyzer
+(``(?u)\\b\\w+\\b`` on lowercased text) so both vocabularies are the same; ours gets the strings and
+tokenizes inside ``fit`` (its fit time includes that; the tokenizing time is printed).
+
+Each fit runs in a fresh subprocess. Throughput is corpus tokens x epochs / fit seconds (vocabulary
+scan and training, not corpus loading). Memory: the peak RSS counter (VmHWM) is reset through
+``/proc/self/clear_refs`` right before ``fit``; "fit adds" is that peak minus the RSS just before
+``fit`` (the corpus is already in memory in each library's input format), "peak" is the absolute
+VmHWM of the fitting process. Quality: Spearman on WordSim-353 and SimLex-999 and accuracy on
+questions-words (restrict_vocab=30000), each library's own evaluation code (ours is checked
+against gensim's on the same vectors).
+
+Run: ``.venv/bin/python benchmarks/bench_skipgram.py`` (``--quick`` for a 200k-token smoke run,
+``--only word2vec`` or ``--only fasttext``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+TOKEN_PATTERN = r"(?u)\b\w+\b"
+PARAMS = {"vector_size": 100, "window": 5, "negative": 5, "min_count": 5, "sample": 1e-3,
+          "epochs": 5}
+THREADS = 2
+QUICK_TOKENS = 200_000
+RESTRICT_VOCAB = 30_000
+CONTENDERS = {
+    "word2vec": [("gensim Word2Vec(sg=1)", "gensim-w2v"),
+                 ("ours SkipGramVectorizer(subwords=False)", "ours-w2v")],
+    "fasttext": [("gensim FastText(sg=1)", "gensim-ft"),
+                 ("ours SkipGramVectorizer(subwords=True)", "ours-ft")],
+}
+
+
+# ----------------------------------------------------------------------------- corpus
+def load_documents(max_tokens):
+    """GCIDE documents in one fixed shuffled order, cut after ``max_tokens`` tokens."""
+    from corpora import gcide_documents
+
+    documents = gcide_documents()
+    random.Random(0).shuffle(documents)  # the file is alphabetical; the learning rate decays
+    if max_tokens is None:
+        return documents
+    token = re.compile(TOKEN_PATTERN)
+    kept, n_tokens = [], 0
+    for document in documents:
+        if n_tokens >= max_tokens:
+            break
+        kept.append(document)
+        n_tokens += len(token.findall(document.lower()))
+    return kept
+
+
+def tokenize(documents):
+    token = re.compile(TOKEN_PATTERN)
+    return [token.findall(document.lower()) for document in documents]
+
+
+# ----------------------------------------------------------------------------- worker side
+def _status(field):
+    with open("/proc/self/status") as fin:
+        for line in fin:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak():
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False where that is not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fout:
+            fout.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _spearman(result):
+    return float(result[1][0])
+
+
+def _evaluate_gensim(keyed_vectors):
+    from gensim.test.utils import datapath
+
+    ws353 = keyed_vectors.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    simlex = keyed_vectors.evaluate_word_pairs(datapath("simlex999.txt"))
+    analogy, _ = keyed_vectors.evaluate_word_analogies(datapath("questions-words.txt"),
+                                                       restrict_vocab=RESTRICT_VOCAB)
+    return {"ws353": _spearman(ws353), "ws353_oov": ws353[2], "simlex": _spearman(simlex),
+            "simlex_oov": simlex[2], "analogy": float(analogy)}
+
+
+def _fit_gensim(kind, documents, bucket):
+    from gensim.models import FastText, Word2Vec
+
+    start = time.perf_counter()
+    sentences = tokenize(documents)
+    tokenize_seconds = time.perf_counter() - start
+    del documents
+    if kind == "gensim-w2v":
+        model = Word2Vec(sg=1, hs=0, workers=THREADS, seed=0, **PARAMS)
+    else:
+        model = FastText(sg=1, hs=0, workers=THREADS, seed=0, min_n=3, max_n=6, bucket=bucket,
+                         **PARAMS)
+    rss_before, reset = _status("VmRSS"), _reset_peak()
+    start = time.perf_counter()
+    model.build_vocab(sentences)
+    vocab_seconds = time.perf_counter() - start
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
+    fit_seconds = time.perf_counter() - start
+    peak = _status("VmHWM")
+    return {"fit_seconds": fit_seconds, "vocab_seconds": vocab_seconds,
+            "tokenize_seconds": tokenize_seconds, "rss_before_mb": rss_before, "peak_mb": peak,
+            "peak_reset": reset, "vocab_size": len(model.wv), **_evaluate_gensim(model.wv)}
+
+
+def _fit_ours(kind, documents, bucket):
+    from gensim.models import KeyedVectors
+    from gensim.test.utils import datapath
+
+    from sklearn_lexembed import SkipGramVectorizer
+
+    params = dict(PARAMS, subwords=kind == "ours-ft", n_jobs=THREADS, random_state=0)
+    if kind == "ours-ft" and "bucket" in SkipGramVectorizer().get_params():
+        params["bucket"] = bucket
+    estimator = SkipGramVectorizer(**params)
+    rss_before, reset = _status("VmRSS"), _reset_peak()
+    start = time.perf_counter()
+    estimator.fit(documents)
+    fit_seconds = time.perf_counter() - start
+    peak = _status("VmHWM")
+    store = estimator.word_vectors_
+    ws353 = store.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    simlex = store.evaluate_word_pairs(datapath("simlex999.txt"))
+    analogy, _ = store.evaluate_word_analogies(datapath("questions-words.txt"),
+                                               restrict_vocab=RESTRICT_VOCAB)
+    # The same vectors through gensim's evaluation, to show the two evaluators agree.
+    keyed_vectors = KeyedVectors(vector_size=store.n_dims)
+    keyed_vectors.add_vectors(list(store.words), store.vectors)
+    check = keyed_vectors.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    loss_curve = [float(x) for x in getattr(estimator, "loss_curve_", [])]
+    return {"fit_seconds": fit_seconds, "rss_before_mb": rss_before, "peak_mb": peak,
+            "peak_reset": reset, "vocab_size": len(estimator.vocabulary_),
+            "ws353": _spearman(ws353), "ws353_oov": ws353[2], "simlex": _spearman(simlex),
+            "simlex_oov": simlex[2], "analogy": float(analogy),
+            "ws353_by_gensim": _spearman(check), "loss_curve": loss_curve,
+            "params": {k: repr(v) for k, v in estimator.get_params().items()}}
+
+
+def worker(kind, max_tokens, bucket):
+    documents = load_documents(max_tokens)
+    load_1min = os.getloadavg()[0]
+    fit = _fit_gensim if kind.startswith("gensim") else _fit_ours
+    result = fit(kind, documents, bucket)
+    result["load_1min_before"] = load_1min
+    print(json.dumps(result))
+
+
+# ----------------------------------------------------------------------------- driver side
+def ours_available():
+    try:
+        from sklearn_lexembed import SkipGramVectorizer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def versions():
+    import gensim
+    import numpy
+    import scipy
+    import sklearn
+    import torch
+
+    import sklearn_lexembed
+
+    parts = [f"python {platform.python_version()}", f"numpy {numpy.__version__}",
+             f"scipy {scipy.__version__}", f"scikit-learn {sklearn.__version__}",
+             f"torch {torch.__version__}", f"gensim {gensim.__version__}"]
+    try:
+        import numba
+
+        parts.append(f"numba {numba.__version__}")
+    except ImportError:
+        pass
+    parts.append(f"sklearn-lexembed {sklearn_lexembed.__version__}")
+    from gensim.models.word2vec_inner import FAST_VERSION
+
+    parts.append(f"gensim FAST_VERSION {FAST_VERSION}")
+    return ", ".join(parts)
+
+
+def uptime():
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def run_worker(kind, args):
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind,
+               "--bucket", str(args.bucket)]
+    if args.tokens is not None:
+        command += ["--tokens", str(args.tokens)]
+    elif args.quick:
+        command += ["--quick"]
+    start = time.perf_counter()
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"  {kind} failed (exit {out.returncode}):\n{out.stderr[-3000:]}", flush=True)
+        return None
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["wall_seconds"] = time.perf_counter() - start
+    return result
+
+
+def _fmt(value, spec):
+    return "n/a" if value is None else format(value, spec)
+
+
+def table(results, n_tokens, epochs):
+    header = ("| model | fit s | words/s | peer/ours time | fit adds MB | peak MB | "
+              "ours/peer mem | WS353 | SimLex | analogy | vocab | load |")
+    lines = [header, "|" + "---|" * 12]
+    peer = {}
+    for name, kind, result in results:
+        if result is None:
+            lines.append(f"| {name} | failed | | | | | | | | | | |")
+            continue
+        words_per_second = n_tokens * epochs / result["fit_seconds"]
+        adds = result["peak_mb"] - result["rss_before_mb"]
+        time_ratio = memory_ratio = None
+        if kind.startswith("gensim"):
+            peer = {"seconds": result["fit_seconds"], "adds": adds, "result": result}
+        elif peer:
+            time_ratio = peer["seconds"] / result["fit_seconds"]
+            memory_ratio = adds / peer["adds"] if peer["adds"] > 0 else None
+        lines.append(
+            f"| {name} | {result['fit_seconds']:.1f} | {words_per_second:,.0f} | "
+            f"{_fmt(time_ratio, '.2f')} | {adds:.0f} | {result['peak_mb']:.0f} | "
+            f"{_fmt(memory_ratio, '.2f')} | {result['ws353']:.3f} | {result['simlex']:.3f} | "
+            f"{result['analogy']:.3f} | {result['vocab_size']} | "
+            f"{result['load_1min_before']:.2f} |")
+    return "\n".join(lines)
+
+
+def goals(results):
+    lines = []
+    by_kind = {kind: result for _, kind, result in results}
+    for family, peer_kind, ours_kind in (("word2vec", "gensim-w2v", "ours-w2v"),
+                                         ("fasttext", "gensim-ft", "ours-ft")):
+        peer, ours = by_kind.get(peer_kind), by_kind.get(ours_kind)
+        if not peer or not ours:
+            continue
+        time_ratio = peer["fit_seconds"] / ours["fit_seconds"]
+        memory_ratio = ((ours["peak_mb"] - ours["rss_before_mb"])
+                        / max(peer["peak_mb"] - peer["rss_before_mb"], 1e-9))
+        deltas = {m: ours[m] - peer[m] for m in ("ws353", "simlex", "analogy")}
+        lines.append(
+            f"- {family}: throughput ratio {time_ratio:.2f} (goal >= 1.0: "
+            f"{'met' if time_ratio >= 1.0 else 'missed'}); memory ratio {memory_ratio:.2f} "
+            f"(goal <= 1.5: {'met' if memory_ratio <= 1.5 else 'missed'}); Spearman ours - gensim: "
+            f"WS353 {deltas['ws353']:+.3f}, SimLex {deltas['simlex']:+.3f} (goal >= -0.02: "
+            f"{'met' if min(deltas['ws353'], deltas['simlex']) >= -0.02 else 'missed'}); "
+            f"analogy {deltas['analogy']:+.3f}")
+    return "\n".join(lines)
+
+
+def details(results):
+    lines = []
+    for name, kind, result in results:
+        if result is None:
+            continue
+        extra = (f"tokenizing for gensim {result['tokenize_seconds']:.1f} s (not in fit s), "
+                 f"build_vocab {result['vocab_seconds']:.1f} s"
+                 if kind.startswith("gensim") else
+                 f"WS353 by gensim's evaluator on our vectors {result['ws353_by_gensim']:.4f}, "
+                 f"loss_curve_ {[round(x, 4) for x in result['loss_curve']]}")
+        lines.append(
+            f"- {name}: RSS before fit {result['rss_before_mb']:.0f} MB, OOV pairs WS353 "
+            f"{result['ws353_oov']:.1f}%, SimLex {result['simlex_oov']:.1f}%, {extra}"
+            + ("" if result["peak_reset"] else "; VmHWM could not be reset: peak includes loading"))
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a {QUICK_TOKENS:,}-token slice, for a smoke run")
+    parser.add_argument("--tokens", type=int, default=None, help="use the first N tokens")
+    parser.add_argument("--only", choices=sorted(CONTENDERS), action="append",
+                        help="run only this family (default: both)")
+    parser.add_argument("--bucket", type=int, default=2_000_000,
+                        help="hashed n-gram buckets for both FastText and ours (gensim's default)")
+    parser.add_argument("--output", default=None,
+                        help="markdown result file (default: benchmarks/results/skipgram.md, "
+                             "not written with --quick or --tokens)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    max_tokens = args.tokens if args.tokens is not None else (QUICK_TOKENS if args.quick else None)
+    if args.worker:
+        worker(args.worker, max_tokens, args.bucket)
+        return
+
+    command = ".venv/bin/python benchmarks/" + " ".join(
+        [Path(sys.argv[0]).name] + [shlex.quote(a) for a in sys.argv[1:]])
+    documents = load_documents(max_tokens)
+    n_tokens = sum(len(tokens) for tokens in tokenize(documents))
+    n_docs = len(documents)
+    del documents
+    have_ours = ours_available()
+    head = [
+        f"versions: {versions()}",
+        f"threads: {THREADS} per fit (gensim workers=2, ours n_jobs=2); machine cores "
+        f"{os.cpu_count()}",
+        f"corpus: GCIDE definitions, {n_docs:,} documents, {n_tokens:,} tokens "
+        f"({TOKEN_PATTERN} lowercased), shuffled with seed 0",
+        f"hyperparameters: sg=1, {', '.join(f'{k}={v}' for k, v in PARAMS.items())}; FastText and "
+        f"ours(subwords=True): min_n=3, max_n=6, bucket={args.bucket:,}; seed/random_state 0",
+        f"load at start: {uptime()}",
+    ]
+    if not have_ours:
+        head.append("SkipGramVectorizer is not exported from sklearn_lexembed yet: running the "
+                    "gensim side only")
+    print("\n".join(head), flush=True)
+
+    results = []
+    for family in args.only or ["word2vec", "fasttext"]:
+        for name, kind in CONTENDERS[family]:
+            if kind.startswith("ours") and not have_ours:
+                continue
+            print(f"fitting {name} ...", flush=True)
+            result = run_worker(kind, args)
+            if result is not None:
+                print(f"  fit {result['fit_seconds']:.1f} s, WS353 {result['ws353']:.3f}, "
+                      f"SimLex {result['simlex']:.3f}, analogy {result['analogy']:.3f}",
+                      flush=True)
+            results.append((name, kind, result))
+    end_load = f"load at end: {uptime()}"
+    body = "\n\n".join(part for part in (table(results, n_tokens, PARAMS["epochs"]),
+                                         goals(results), details(results), end_load) if part)
+    print("\n" + body)
+
+    output = args.output
+    if output is None and args.tokens is None and not args.quick:
+        output = HERE / "results" / "skipgram.md"
+    if output:
+        Path(output).write_text(
+            "# SkipGramVectorizer vs gensim Word2Vec / FastText (issue 3)\n\n"
+            f"Command: `{command}` (from the repository root)\n\n"
+            "words/s = corpus tokens x epochs / fit seconds (vocabulary scan + training); "
+            "peer/ours time > 1 means ours is faster. fit adds = peak RSS during fit (VmHWM, "
+            "reset just before fit) minus RSS before fit; ours/peer mem compares that. "
+            "load = 1-minute load average before the fit (2 cores, shared machine).\n\n"
+            + "```\n" + "\n".join(head) + "\n```\n\n" + body + "\n")
+        print(f"\nwrote {output}")
+
+
+if __name__ == "__main__":
+    main()
