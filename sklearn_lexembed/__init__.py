@@ -7,7 +7,8 @@ Heavy libraries (torch, transformers, faiss) are imported only when an estimator
 from ._store import WordVectors
 from .contextual import ContextualVectorizer
 from .glove import GloveVectorizer
+from .skipgram import SkipGramVectorizer
 
 __version__ = "0.1.0"
 
-__all__ = ["ContextualVectorizer", "GloveVectorizer", "WordVectors", "__version__"]
+__all__ = ["ContextualVectorizer", "GloveVectorizer", "SkipGramVectorizer", "WordVectors", "__version__"]

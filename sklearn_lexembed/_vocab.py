@@ -1,0 +1,157 @@
+"""The vocabulary of a skip-gram corpus: word counts, subsampling thresholds, the noise table.
+
+One streaming pass counts words (memory bounded by ``max_vocab_size`` with word2vec.c's pruning);
+the kept words are sorted most frequent first, as gensim and word2vec.c order them. The
+subsampling thresholds and the negative-sampling table follow gensim 4's ``prepare_vocab`` and
+``make_cum_table`` so a ``sample`` or ``ns_exponent`` means what it means there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+__all__ = ["Vocabulary", "count_words", "noise_table", "subsample_thresholds"]
+
+# gensim's noise-table domain: cumulative weights are scaled to [0, 2**31 - 1].
+_NOISE_DOMAIN = 2**31 - 1
+
+
+class Vocabulary:
+    """Words kept for training, most frequent first, with their corpus counts.
+
+    Parameters
+    ----------
+    words : list of str
+    counts : ndarray of shape (n_words,), dtype int64
+    n_documents : int
+        Documents in the corpus.
+    n_tokens : int
+        Tokens in the corpus, including the words that were not kept.
+    """
+
+    def __init__(self, words, counts, n_documents, n_tokens):
+        self.words = words
+        self.counts = counts
+        self.n_documents = n_documents
+        self.n_tokens = n_tokens
+        self.index = {word: i for i, word in enumerate(words)}
+
+    @property
+    def n_kept_tokens(self):
+        """Tokens of the corpus that are vocabulary words (one epoch's training words)."""
+        return int(self.counts.sum())
+
+
+def _prune(counts, min_reduce):
+    # word2vec.c's ReduceVocab: drop words seen at most min_reduce times.
+    for word in [w for w, c in counts.items() if c <= min_reduce]:
+        del counts[word]
+
+
+def count_words(documents, analyzer, *, min_count, max_vocab_size=None):
+    """Count the words of a corpus in one pass and keep those seen ``min_count`` times.
+
+    Parameters
+    ----------
+    documents : iterable of str
+        The corpus (validated by the caller as it streams).
+    analyzer : callable
+        ``analyzer(doc) -> list of str``.
+    min_count : int
+        Keep words with at least this many occurrences.
+    max_vocab_size : int, default=None
+        When more distinct words than this are held during the pass, drop the rarest (those
+        seen once, then twice, ...), as word2vec.c and gensim do to bound memory.
+
+    Returns
+    -------
+    vocabulary : Vocabulary
+
+    Raises
+    ------
+    ValueError
+        If the corpus is empty, has no token, or no word reaches ``min_count``.
+    """
+    counts = Counter()
+    n_documents = n_tokens = 0
+    min_reduce = 1
+    for doc in documents:
+        tokens = analyzer(doc)
+        counts.update(tokens)
+        n_documents += 1
+        n_tokens += len(tokens)
+        if max_vocab_size is not None and len(counts) > max_vocab_size:
+            _prune(counts, min_reduce)
+            min_reduce += 1
+    if n_documents == 0:
+        raise ValueError("The corpus is empty: got no documents to train on.")
+    if n_tokens == 0:
+        raise ValueError(
+            f"The corpus of {n_documents} documents has no tokens; check the documents and the "
+            "analyzer parameters (token_pattern, tokenizer, preprocessor)."
+        )
+    # Counter keeps first-seen order, and the sort is stable: ties stay in corpus order.
+    kept = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: -wc[1])
+    if not kept:
+        top_word, top_count = counts.most_common(1)[0]
+        raise ValueError(
+            f"No word occurs at least min_count={min_count} times in the corpus of {n_tokens} "
+            f"tokens (the most frequent, {top_word!r}, occurs {top_count} times). Lower "
+            "min_count or train on more text."
+        )
+    words = [w for w, _ in kept]
+    word_counts = np.fromiter((c for _, c in kept), dtype=np.int64, count=len(kept))
+    return Vocabulary(words, word_counts, n_documents, n_tokens)
+
+
+def subsample_thresholds(counts, sample):
+    """Keep-probabilities of frequent-word subsampling, as 32-bit integer thresholds.
+
+    A token of word ``w`` is kept when a uniform 32-bit random integer is at most
+    ``thresholds[w]``. The keep-probability is gensim's (Mikolov et al.'s formula as word2vec.c
+    implements it): ``(sqrt(c / t) + 1) * t / c`` capped at 1, with ``t = sample * total``
+    (or, for ``sample >= 1``, gensim's count shorthand).
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_words,)
+    sample : float
+        ``0`` disables subsampling.
+
+    Returns
+    -------
+    thresholds : ndarray of shape (n_words,), dtype uint32
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    total = counts.sum()
+    if not sample:
+        threshold = total
+    elif sample < 1.0:
+        threshold = sample * total
+    else:
+        threshold = float(int(sample * (3 + np.sqrt(5)) / 2))
+    probability = np.minimum((np.sqrt(counts / threshold) + 1) * (threshold / counts), 1.0)
+    return (probability * (2**32 - 1)).astype(np.uint32)
+
+
+def noise_table(counts, ns_exponent):
+    """Cumulative table of the negative-sampling distribution ``count ** ns_exponent``.
+
+    Drawing ``r`` uniformly in ``[0, table[-1])`` and taking the first index whose entry
+    exceeds ``r`` samples a word (gensim's ``cum_table``, searched by bisection).
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_words,)
+    ns_exponent : float
+        ``0.75`` is word2vec's; ``0`` samples uniformly; negative values favour rare words.
+
+    Returns
+    -------
+    table : ndarray of shape (n_words,), dtype uint32
+    """
+    weights = np.asarray(counts, dtype=np.float64) ** float(ns_exponent)
+    cumulative = np.cumsum(weights)
+    return np.round(cumulative / cumulative[-1] * _NOISE_DOMAIN).astype(np.uint32)
