@@ -87,18 +87,6 @@ class SGNSModel:
         return (summed / (lengths + 1)[:, None]).astype(np.float32)
 
 
-@numba.njit(nogil=True, fastmath=True, cache=True)
-def _bisect_left(table, value):
-    lo, hi = 0, table.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if table[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 @numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
 def _dot(a, b):
     total = np.float32(0.0)
@@ -124,13 +112,13 @@ def _axpy(a, x, y):
 
 @numba.njit(nogil=True, fastmath=True, cache=True)
 def _train_chunk(tokens, bounds, w_in, w_out, ngram_vectors, ngram_indptr, ngram_rows,
-                 word_lock, thresholds, noise, window, shrink_windows, negative,
+                 word_lock, thresholds, accept, alias, window, shrink_windows, negative,
                  alpha_start, alpha_end, words_before, words_total, seed):
     """Train on one chunk of sentences; return (summed loss, pairs, tokens kept)."""
     dim = w_in.shape[1]
     subwords = ngram_vectors.shape[0] > 0
     state = np.uint64(seed) & _LCG_MASK
-    noise_top = np.uint64(noise[noise.shape[0] - 1])
+    n_words = np.uint64(accept.shape[0])
     kept = np.empty(tokens.shape[0], dtype=np.int32)
     l1 = np.empty(dim, dtype=np.float32)
     acc = np.empty(dim, dtype=np.float32)
@@ -189,7 +177,10 @@ def _train_chunk(tokens, bounds, w_in, w_out, ngram_vectors, ngram_indptr, ngram
                         label = np.float32(1.0)
                     else:
                         state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
-                        target = _bisect_left(noise, (state >> np.uint64(16)) % noise_top)
+                        target = np.int64(((state >> np.uint64(16)) * n_words) >> np.uint64(32))
+                        state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
+                        if (state >> np.uint64(16)) >= accept[target]:
+                            target = alias[target]
                         if target == c:
                             continue
                         label = np.float32(0.0)
@@ -292,8 +283,10 @@ def train_epochs(model, epoch_chunks, *, thresholds, noise, window, negative, sh
         Updated in place.
     epoch_chunks : callable
         ``epoch_chunks(epoch)`` returns a fresh iterable of chunks from :func:`encode_chunks`.
-    thresholds, noise : ndarray of uint32
-        Subsampling thresholds and the noise table (see ``_vocab``).
+    thresholds : ndarray of uint32
+        Subsampling thresholds (see ``_vocab``).
+    noise : (ndarray of uint64, ndarray of int32)
+        The alias table of the noise distribution (see ``_vocab.alias_table``).
     words_per_epoch : int
         In-vocabulary tokens per epoch; the learning rate decays linearly over
         ``epochs * words_per_epoch`` from ``learning_rate`` to ``min_learning_rate``.
@@ -317,7 +310,7 @@ def train_epochs(model, epoch_chunks, *, thresholds, noise, window, negative, sh
         epoch, index, before, tokens, bounds = job
         return _train_chunk(
             tokens, bounds, model.input_vectors, model.output_vectors, model.ngram_vectors,
-            model.ngram_indptr, model.ngram_rows, model.word_lock, thresholds, noise,
+            model.ngram_indptr, model.ngram_rows, model.word_lock, thresholds, *noise,
             window, shrink_windows, negative, learning_rate, min_learning_rate,
             float(epoch * words_per_epoch + before), words_total,
             _chunk_seed(seed, epoch, index),

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numba
 import numpy as np
 
-__all__ = ["Vocabulary", "count_words", "noise_table", "subsample_thresholds"]
+__all__ = ["Vocabulary", "alias_table", "count_words", "noise_table", "subsample_thresholds"]
 
 # gensim's noise-table domain: cumulative weights are scaled to [0, 2**31 - 1].
 _NOISE_DOMAIN = 2**31 - 1
@@ -155,3 +156,61 @@ def noise_table(counts, ns_exponent):
     weights = np.asarray(counts, dtype=np.float64) ** float(ns_exponent)
     cumulative = np.cumsum(weights)
     return np.round(cumulative / cumulative[-1] * _NOISE_DOMAIN).astype(np.uint32)
+
+
+def alias_table(counts, ns_exponent):
+    """Walker's alias table of the same distribution as :func:`noise_table`.
+
+    Drawing a word costs one uniform index ``i`` and one uniform 32-bit integer ``u``: the word
+    is ``i`` when ``u < accept[i]``, else ``alias[i]``. That is two memory reads instead of the
+    ~17 dependent reads of a bisection over a 100,000-word cumulative table, the largest cost of
+    negative sampling.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_words,)
+    ns_exponent : float
+
+    Returns
+    -------
+    accept : ndarray of shape (n_words,), dtype uint64
+        Acceptance thresholds on a 32-bit uniform integer (``2**32`` always accepts).
+    alias : ndarray of shape (n_words,), dtype int32
+    """
+    weights = np.asarray(counts, dtype=np.float64) ** float(ns_exponent)
+    scaled = weights * (len(weights) / weights.sum())
+    accept = np.empty(len(weights), dtype=np.float64)
+    alias = np.arange(len(weights), dtype=np.int32)
+    _build_alias(scaled, accept, alias)
+    return np.minimum(np.round(accept * 2**32), 2**32).astype(np.uint64), alias
+
+
+@numba.njit(cache=True)
+def _build_alias(scaled, accept, alias):
+    # Vose's method: pair each under-full column with an over-full one.
+    n = scaled.shape[0]
+    small = np.empty(n, dtype=np.int64)
+    large = np.empty(n, dtype=np.int64)
+    n_small = n_large = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[n_small] = i
+            n_small += 1
+        else:
+            large[n_large] = i
+            n_large += 1
+    while n_small and n_large:
+        n_small -= 1
+        s = small[n_small]
+        g = large[n_large - 1]
+        accept[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        if scaled[g] < 1.0:
+            n_large -= 1
+            small[n_small] = g
+            n_small += 1
+    for k in range(n_large):
+        accept[large[k]] = 1.0
+    for k in range(n_small):
+        accept[small[k]] = 1.0

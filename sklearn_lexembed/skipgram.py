@@ -17,7 +17,7 @@ from ._store import WordVectors
 from ._subword import SubwordTable, ngram_hashes
 from ._text import DEFAULT_TOKEN_PATTERN
 from ._validation import iter_documents
-from ._vocab import count_words, noise_table, subsample_thresholds
+from ._vocab import alias_table, count_words, subsample_thresholds
 
 __all__ = ["SkipGramVectorizer"]
 
@@ -310,7 +310,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
 
         settings = dict(
             thresholds=subsample_thresholds(vocabulary.counts, self.sample),
-            noise=noise_table(vocabulary.counts, self.ns_exponent),
+            noise=alias_table(vocabulary.counts, self.ns_exponent),
             window=self.window, negative=self.negative, shrink_windows=self.shrink_windows,
             learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
             epochs=self.epochs, words_per_epoch=vocabulary.n_kept_tokens,

@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_lexembed import SkipGramVectorizer
 from sklearn_lexembed._sgns import encode_chunks
-from sklearn_lexembed._vocab import count_words, noise_table, subsample_thresholds
+from sklearn_lexembed._vocab import alias_table, count_words, noise_table, subsample_thresholds
 from sklearn_lexembed.datasets import evaluation_path, load_lee_corpus, load_polarity
 
 LEE = load_lee_corpus()
@@ -67,6 +67,17 @@ def test_noise_table_is_the_cumulative_unigram_power():
     # 16 ** 0.75 = 8 and 1 ** 0.75 = 1: the first word takes 8/9 of the domain.
     assert table[-1] == 2**31 - 1
     assert table[0] == round(8 / 9 * (2**31 - 1))
+
+
+def test_alias_table_draws_the_noise_distribution_exactly():
+    counts = np.array([1000, 300, 300, 40, 7, 1])
+    accept, alias = alias_table(counts, 0.75)
+    # Column i gives word i with accept[i] / 2**32 and alias[i] otherwise, each column 1/n.
+    kept = accept / 2**32
+    implied = kept.copy()
+    np.add.at(implied, alias, 1 - kept)
+    expected = counts**0.75 / (counts**0.75).sum()
+    np.testing.assert_allclose(implied / len(counts), expected, rtol=1e-6)
 
 
 def test_encode_chunks_drops_unknown_words_and_splits_at_documents():
