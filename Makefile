@@ -22,6 +22,11 @@ lint: $(STAMP)
 test: lint
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -n 2 --durations=15
 
+# Each benchmark prints its table and writes benchmarks/results/<name>.md; see docs/benchmarks.md.
+bench: $(STAMP)
+	$(VENV)/bin/pip install --quiet --no-deps zeugma
+	for script in benchmarks/bench_*.py; do HF_HUB_OFFLINE=1 $(PY) $$script || exit 1; done
+
 docs: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
