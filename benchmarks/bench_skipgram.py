@@ -108,6 +108,15 @@ def _evaluate_gensim(keyed_vectors):
             "simlex_oov": simlex[2], "analogy": float(analogy)}
 
 
+def _warmup_documents():
+    """The Lee corpus (300 news documents), fitted for one epoch before the timed fit: the first
+    fit in a process also loads (or compiles) numba kernels; that one-off cost is reported
+    apart."""
+    from sklearn_lexembed.datasets import load_lee_corpus
+
+    return load_lee_corpus()
+
+
 def _fit_gensim(kind, documents, bucket):
     from gensim.models import FastText, Word2Vec
 
@@ -115,11 +124,18 @@ def _fit_gensim(kind, documents, bucket):
     sentences = tokenize(documents)
     tokenize_seconds = time.perf_counter() - start
     del documents
-    if kind == "gensim-w2v":
-        model = Word2Vec(sg=1, hs=0, workers=THREADS, seed=0, **PARAMS)
-    else:
-        model = FastText(sg=1, hs=0, workers=THREADS, seed=0, min_n=3, max_n=6, bucket=bucket,
-                         **PARAMS)
+
+    def make(**overrides):
+        params = dict(PARAMS, **overrides)
+        if kind == "gensim-w2v":
+            return Word2Vec(sg=1, hs=0, workers=THREADS, seed=0, **params)
+        return FastText(sg=1, hs=0, workers=THREADS, seed=0, min_n=3, max_n=6, bucket=bucket,
+                        **params)
+
+    start = time.perf_counter()
+    make(sentences=tokenize(_warmup_documents()), epochs=1)
+    warmup_seconds = time.perf_counter() - start
+    model = make()
     rss_before, reset = _status("VmRSS"), _reset_peak()
     start = time.perf_counter()
     model.build_vocab(sentences)
@@ -127,7 +143,8 @@ def _fit_gensim(kind, documents, bucket):
     model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     fit_seconds = time.perf_counter() - start
     peak = _status("VmHWM")
-    return {"fit_seconds": fit_seconds, "vocab_seconds": vocab_seconds,
+    return {"fit_seconds": fit_seconds, "warmup_seconds": warmup_seconds,
+            "vocab_seconds": vocab_seconds,
             "tokenize_seconds": tokenize_seconds, "rss_before_mb": rss_before, "peak_mb": peak,
             "peak_reset": reset, "vocab_size": len(model.wv), **_evaluate_gensim(model.wv)}
 
@@ -141,6 +158,9 @@ def _fit_ours(kind, documents, bucket):
     params = dict(PARAMS, subwords=kind == "ours-ft", n_jobs=THREADS, random_state=0)
     if kind == "ours-ft" and "bucket" in SkipGramVectorizer().get_params():
         params["bucket"] = bucket
+    start = time.perf_counter()
+    SkipGramVectorizer(**dict(params, epochs=1)).fit(_warmup_documents())
+    warmup_seconds = time.perf_counter() - start
     estimator = SkipGramVectorizer(**params)
     rss_before, reset = _status("VmRSS"), _reset_peak()
     start = time.perf_counter()
@@ -157,7 +177,8 @@ def _fit_ours(kind, documents, bucket):
     keyed_vectors.add_vectors(list(store.words), store.vectors)
     check = keyed_vectors.evaluate_word_pairs(datapath("wordsim353.tsv"))
     loss_curve = [float(x) for x in getattr(estimator, "loss_curve_", [])]
-    return {"fit_seconds": fit_seconds, "rss_before_mb": rss_before, "peak_mb": peak,
+    return {"fit_seconds": fit_seconds, "warmup_seconds": warmup_seconds,
+            "rss_before_mb": rss_before, "peak_mb": peak,
             "peak_reset": reset, "vocab_size": len(estimator.vocabulary_),
             "ws353": _spearman(ws353), "ws353_oov": ws353[2], "simlex": _spearman(simlex),
             "simlex_oov": simlex[2], "analogy": float(analogy),
@@ -229,6 +250,22 @@ def run_worker(kind, args):
     return result
 
 
+def _best_of(attempts):
+    """The fastest run's time, the mean quality (2 threads are not deterministic), the first
+    run's memory (it does not depend on load)."""
+    done = [a for a in attempts if a is not None]
+    if not done:
+        return None
+    best = dict(done[0])
+    for metric in ("ws353", "simlex", "analogy"):
+        best[f"{metric}_runs"] = [a[metric] for a in done]
+        best[metric] = sum(best[f"{metric}_runs"]) / len(done)
+    best["fit_times"] = [a["fit_seconds"] for a in done]
+    best["fit_seconds"] = min(best["fit_times"])
+    best["load_1min_before"] = min(done, key=lambda a: a["fit_seconds"])["load_1min_before"]
+    return best
+
+
 def _fmt(value, spec):
     return "n/a" if value is None else format(value, spec)
 
@@ -268,13 +305,18 @@ def goals(results):
         if not peer or not ours:
             continue
         time_ratio = peer["fit_seconds"] / ours["fit_seconds"]
+        cold_ratio = ((peer["fit_seconds"] + peer["warmup_seconds"])
+                      / (ours["fit_seconds"] + ours["warmup_seconds"]))
         memory_ratio = ((ours["peak_mb"] - ours["rss_before_mb"])
                         / max(peer["peak_mb"] - peer["rss_before_mb"], 1e-9))
+        peak_ratio = ours["peak_mb"] / peer["peak_mb"]
         deltas = {m: ours[m] - peer[m] for m in ("ws353", "simlex", "analogy")}
         lines.append(
             f"- {family}: throughput ratio {time_ratio:.2f} (goal >= 1.0: "
-            f"{'met' if time_ratio >= 1.0 else 'missed'}); memory ratio {memory_ratio:.2f} "
-            f"(goal <= 1.5: {'met' if memory_ratio <= 1.5 else 'missed'}); Spearman ours - gensim: "
+            f"{'met' if time_ratio >= 1.0 else 'missed'}; {cold_ratio:.2f} counting each side's "
+            f"first-fit warm-up); memory ratio {memory_ratio:.2f} "
+            f"(goal <= 1.5: {'met' if memory_ratio <= 1.5 else 'missed'}; whole-process peak "
+            f"ratio {peak_ratio:.2f}); Spearman ours - gensim: "
             f"WS353 {deltas['ws353']:+.3f}, SimLex {deltas['simlex']:+.3f} (goal >= -0.02: "
             f"{'met' if min(deltas['ws353'], deltas['simlex']) >= -0.02 else 'missed'}); "
             f"analogy {deltas['analogy']:+.3f}")
@@ -292,7 +334,11 @@ def details(results):
                  f"WS353 by gensim's evaluator on our vectors {result['ws353_by_gensim']:.4f}, "
                  f"loss_curve_ {[round(x, 4) for x in result['loss_curve']]}")
         lines.append(
-            f"- {name}: RSS before fit {result['rss_before_mb']:.0f} MB, OOV pairs WS353 "
+            f"- {name}: fit times {[round(t, 1) for t in result['fit_times']]} s (warm-up fit "
+            f"{result['warmup_seconds']:.1f} s), WS353 "
+            f"{[round(x, 3) for x in result['ws353_runs']]}, SimLex "
+            f"{[round(x, 3) for x in result['simlex_runs']]}, analogy "
+            f"{[round(x, 3) for x in result['analogy_runs']]}, RSS before fit {result['rss_before_mb']:.0f} MB, OOV pairs WS353 "
             f"{result['ws353_oov']:.1f}%, SimLex {result['simlex_oov']:.1f}%, {extra}"
             + ("" if result["peak_reset"] else "; VmHWM could not be reset: peak includes loading"))
     return "\n".join(lines)
@@ -310,6 +356,8 @@ def main():
     parser.add_argument("--output", default=None,
                         help="markdown result file (default: benchmarks/results/skipgram.md, "
                              "not written with --quick or --tokens)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="fit each model this many times, alternating; report the fastest")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     max_tokens = args.tokens if args.tokens is not None else (QUICK_TOKENS if args.quick else None)
@@ -341,16 +389,21 @@ def main():
 
     results = []
     for family in args.only or ["word2vec", "fasttext"]:
-        for name, kind in CONTENDERS[family]:
-            if kind.startswith("ours") and not have_ours:
-                continue
-            print(f"fitting {name} ...", flush=True)
-            result = run_worker(kind, args)
-            if result is not None:
-                print(f"  fit {result['fit_seconds']:.1f} s, WS353 {result['ws353']:.3f}, "
-                      f"SimLex {result['simlex']:.3f}, analogy {result['analogy']:.3f}",
-                      flush=True)
-            results.append((name, kind, result))
+        runs = {}
+        # Alternate peer and ours so that both see the same background load on average.
+        for repeat in range(args.repeat):
+            for name, kind in CONTENDERS[family]:
+                if kind.startswith("ours") and not have_ours:
+                    continue
+                print(f"fitting {name} (run {repeat + 1}/{args.repeat}) ...", flush=True)
+                result = run_worker(kind, args)
+                if result is not None:
+                    print(f"  fit {result['fit_seconds']:.1f} s, WS353 {result['ws353']:.3f}, "
+                          f"SimLex {result['simlex']:.3f}, analogy {result['analogy']:.3f}, "
+                          f"load {result['load_1min_before']:.2f}", flush=True)
+                runs.setdefault((name, kind), []).append(result)
+        for (name, kind), attempts in runs.items():
+            results.append((name, kind, _best_of(attempts)))
     end_load = f"load at end: {uptime()}"
     body = "\n\n".join(part for part in (table(results, n_tokens, PARAMS["epochs"]),
                                          goals(results), details(results), end_load) if part)
@@ -363,10 +416,13 @@ def main():
         Path(output).write_text(
             "# SkipGramVectorizer vs gensim Word2Vec / FastText (issue 3)\n\n"
             f"Command: `{command}` (from the repository root)\n\n"
-            "words/s = corpus tokens x epochs / fit seconds (vocabulary scan + training); "
+            "fit s = fit seconds (vocabulary scan + training), the fastest of the runs listed "
+            "below (quality columns: the mean over runs); words/s = corpus tokens x epochs / fit s; "
             "peer/ours time > 1 means ours is faster. fit adds = peak RSS during fit (VmHWM, "
             "reset just before fit) minus RSS before fit; ours/peer mem compares that. "
-            "load = 1-minute load average before the fit (2 cores, shared machine).\n\n"
+            "Each fresh worker process first fits the 300 Lee documents for one epoch (warm-up: "
+            "ours loads or compiles its numba kernels then), untimed in fit s, listed below. "
+            "load = 1-minute load average before that fit (2 cores, shared machine).\n\n"
             + "```\n" + "\n".join(head) + "\n```\n\n" + body + "\n")
         print(f"\nwrote {output}")
 
