@@ -46,7 +46,8 @@ def test_nasty_unicode_and_long_documents(fitted):
 
 def test_many_empty_documents(fitted):
     out = _check_rows(fitted, [""] * 500)
-    np.testing.assert_array_equal(out, np.repeat(out[:1], 500, axis=0))
+    # A transformer's last, smaller batch may round differently (issue 4 allows 1e-5).
+    np.testing.assert_allclose(out, np.repeat(out[:1], 500, axis=0), atol=1e-5)
 
 
 def test_rows_follow_input_order(fitted):

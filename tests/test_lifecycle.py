@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import joblib
 import numpy as np
@@ -24,6 +25,14 @@ TEXT_CASES = [case for case in estimator_cases() if case[2] is TEXTS]
 IDS = [case[0] for case in TEXT_CASES]
 
 
+def _data_for(estimator):
+    """The polarity sentences; every fourth one (balanced) for a transformer, whose forward
+    passes would otherwise dominate the suite's time."""
+    if type(estimator).__name__ == "ContextualVectorizer":
+        return POLARITY[::4], LABELS[::4]
+    return POLARITY, LABELS
+
+
 def _grid_for(estimator):
     name = type(estimator).__name__
     if name == "SkipGramVectorizer":
@@ -39,8 +48,9 @@ def test_grid_search_in_processes_equals_serial(case):
     _, factory, _ = case
     pipeline = Pipeline([("emb", factory()), ("clf", LogisticRegression(max_iter=300))])
     grid = _grid_for(pipeline.named_steps["emb"])
-    serial = GridSearchCV(pipeline, grid, cv=3, n_jobs=1).fit(POLARITY, LABELS)
-    parallel = GridSearchCV(pipeline, grid, cv=3, n_jobs=2).fit(POLARITY, LABELS)
+    texts, labels = _data_for(pipeline.named_steps["emb"])
+    serial = GridSearchCV(pipeline, grid, cv=3, n_jobs=1).fit(texts, labels)
+    parallel = GridSearchCV(pipeline, grid, cv=3, n_jobs=2).fit(texts, labels)
     np.testing.assert_array_equal(parallel.cv_results_["mean_test_score"],
                                   serial.cv_results_["mean_test_score"])
 
@@ -81,20 +91,34 @@ def test_column_transformer_embeds_a_text_column_next_to_numbers():
 def test_joblib_pipeline_loads_identically_in_a_fresh_process(case, tmp_path):
     _, factory, data = case
     pipeline = Pipeline([("emb", factory()), ("clf", LogisticRegression(max_iter=300))])
-    pipeline.fit(POLARITY, LABELS)
+    texts, labels = _data_for(pipeline.named_steps["emb"])
+    pipeline.fit(texts, labels)
     path = tmp_path / "pipeline.joblib"
     joblib.dump(pipeline, path)
     script = (
         "import joblib, sys, numpy as np;"
-        "from sklearn_lexembed.datasets import load_polarity;"
         f"p = joblib.load({str(path)!r});"
-        "np.save(sys.argv[1], p.predict_proba(load_polarity()[0]))"
+        f"np.save(sys.argv[1], p.predict_proba({list(texts)!r}))"
     )
     out = tmp_path / "proba.npy"
     subprocess.run([sys.executable, "-c", script, str(out)], check=True)
-    np.testing.assert_array_equal(np.load(out), pipeline.predict_proba(POLARITY))
+    np.testing.assert_array_equal(np.load(out), pipeline.predict_proba(texts))
 
 
 def test_clone_of_a_fitted_vectorizer_in_a_grid_keeps_params():
     fitted = GloveVectorizer(pooling="max").fit(POLARITY)
     assert clone(fitted).get_params() == fitted.get_params()
+
+
+@pytest.mark.parametrize("case", TEXT_CASES, ids=IDS)
+def test_four_threads_transforming_at_once_match_serial_calls(case):
+    _, factory, data = case
+    fitted = factory().fit(data)
+    # Overlapping slices, so threads compose the same unseen words and share caches at once.
+    slices = [list(TEXTS[i : i + 20]) + [f"unseenword{i} {TEXTS[i]}"] for i in (0, 5, 10, 15)]
+    serial = [fitted.transform(texts) for texts in slices]
+    fresh = factory().fit(data)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        concurrent = list(pool.map(fresh.transform, slices))
+    for got, expected in zip(concurrent, serial):
+        np.testing.assert_allclose(got, expected, atol=1e-5)
