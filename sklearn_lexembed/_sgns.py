@@ -353,3 +353,43 @@ def train_epochs(model, epoch_chunks, *, thresholds, noise, window, negative, sh
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return loss_curve, documents_read
+
+
+@numba.njit(nogil=True, cache=True)
+def chunk_pairs(tokens, bounds, thresholds, window, shrink_windows, alpha_start, alpha_end,
+                words_before, words_total, seed):
+    """The (centre, context) pairs of one chunk, with each pair's learning rate.
+
+    The same subsampling, windows and learning-rate schedule as the CPU kernel, for trainers
+    that update in batches (the torch path). At most ``2 * window`` pairs per token.
+    """
+    state = np.uint64(seed) & _LCG_MASK
+    kept = np.empty(tokens.shape[0], dtype=np.int32)
+    capacity = tokens.shape[0] * 2 * window
+    centres = np.empty(capacity, dtype=np.int32)
+    contexts = np.empty(capacity, dtype=np.int32)
+    alphas = np.empty(capacity, dtype=np.float32)
+    n_pairs = 0
+    for s in range(bounds.shape[0] - 1):
+        start, end = bounds[s], bounds[s + 1]
+        progress = (words_before + start) / words_total
+        alpha = np.float32(max(alpha_start - (alpha_start - alpha_end) * progress, alpha_end))
+        n = 0
+        for p in range(start, end):
+            w = tokens[p]
+            state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
+            if thresholds[w] >= np.uint32(state >> np.uint64(16)):
+                kept[n] = w
+                n += 1
+        for i in range(n):
+            b = 0
+            if shrink_windows:
+                state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
+                b = np.int64((state >> np.uint64(16)) % np.uint64(window))
+            for j in range(max(0, i - window + b), min(n, i + window + 1 - b)):
+                if j != i:
+                    centres[n_pairs] = kept[i]
+                    contexts[n_pairs] = kept[j]
+                    alphas[n_pairs] = alpha
+                    n_pairs += 1
+    return centres[:n_pairs], contexts[:n_pairs], alphas[:n_pairs]

@@ -322,9 +322,13 @@ class SkipGramVectorizer(StaticVectorizerBase):
                 loss_curve, _ = train_epochs(model, epoch_chunks,
                                              n_threads=effective_n_jobs(self.n_jobs), **settings)
             else:
-                raise NotImplementedError(
-                    f"Training on {device} is not implemented yet; use device='cpu'."
-                )
+                from ._sgns_torch import train_epochs_torch
+
+                if self.random_state is not None:
+                    import torch
+
+                    torch.manual_seed(settings["seed"])
+                loss_curve = train_epochs_torch(model, epoch_chunks, device=device, **settings)
         finally:
             if progress is not None:
                 progress.close()
