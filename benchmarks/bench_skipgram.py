@@ -229,6 +229,15 @@ def versions():
     return ", ".join(parts)
 
 
+def git_revision():
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True,
+                              cwd=HERE.parent).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "sklearn_lexembed")
+    return git("rev-parse", "--short", "HEAD") + (" (sklearn_lexembed modified)" if dirty else "")
+
+
 def uptime():
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -373,7 +382,7 @@ def main():
     del documents
     have_ours = ours_available()
     head = [
-        f"versions: {versions()}",
+        f"versions: {versions()}; git {git_revision()}",
         f"threads: {THREADS} per fit (gensim workers=2, ours n_jobs=2); machine cores "
         f"{os.cpu_count()}",
         f"corpus: GCIDE definitions, {n_docs:,} documents, {n_tokens:,} tokens "
