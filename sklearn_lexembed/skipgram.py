@@ -11,13 +11,11 @@ from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from ._sgns import SGNSModel, encode_chunks, train_epochs
 from ._static import StaticVectorizerBase
 from ._store import WordVectors
 from ._subword import SubwordTable, ngram_hashes
 from ._text import DEFAULT_TOKEN_PATTERN
 from ._validation import iter_documents
-from ._vocab import alias_table, count_words, subsample_thresholds
 
 __all__ = ["SkipGramVectorizer"]
 
@@ -285,6 +283,10 @@ class SkipGramVectorizer(StaticVectorizerBase):
         return self._train(X)[0]
 
     def _train(self, X):
+        # numba is imported on first fit, not with the package (a third of a second).
+        from ._sgns import encode_chunks, train_epochs
+        from ._vocab import alias_table, count_words, subsample_thresholds
+
         device = self._training_device()
         analyzer = self._build_analyzer()
         vocabulary = count_words(iter_documents(X), analyzer, min_count=self.min_count,
@@ -367,6 +369,8 @@ def _initial_model(words, dim, rng, subwords, min_n, max_n, bucket):
     Returns the model and, with subwords, ``(keys, rows)``: the sorted n-gram hashes and the
     model row each maps to, from which the fitted :class:`SubwordTable` is built.
     """
+    from ._sgns import SGNSModel
+
     n_words = len(words)
     output_vectors = np.zeros((n_words, dim), dtype=np.float32)
     word_lock = np.ones(n_words, dtype=np.float32)
