@@ -46,15 +46,19 @@ def test_partitions_match_in_process_vectors(client, case):
     if isinstance(estimator, GloveVectorizer):
         estimator.set_params(persist="reference")
     estimator.fit(data)
-    documents = DOCUMENTS if not type(estimator).__name__.startswith("Contextual") else \
-        DOCUMENTS[:4000]
+    transformer = type(estimator).__name__ == "ContextualVectorizer"
+    # A transformer on a 2-core CPU embeds ~100 documents/s: 1,000 keep the test in budget.
+    documents = DOCUMENTS[:1000] if transformer else DOCUMENTS
+    # Static vectors are bit-identical; a transformer's float rounding depends on which
+    # documents share a batch, which partitioning changes (issue 4 allows 1e-5).
+    tolerance = 1e-5 if transformer else 0
     expected = estimator.transform(documents)
     series = dd.from_pandas(pd.Series(documents), npartitions=8)
     frame = transform_partitions(estimator, series).compute()
-    np.testing.assert_array_equal(frame.to_numpy(), expected)
+    np.testing.assert_allclose(frame.to_numpy(), expected, rtol=0, atol=tolerance)
     assert list(frame.columns) == list(estimator.get_feature_names_out())
     array = transform_partitions(estimator, db.from_sequence(documents, npartitions=6)).compute()
-    np.testing.assert_array_equal(array, expected)
+    np.testing.assert_allclose(array, expected, rtol=0, atol=tolerance)
 
 
 @pytest.mark.slow
