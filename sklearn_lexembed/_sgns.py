@@ -55,16 +55,27 @@ class SGNSModel:
         Word ``w``'s n-gram rows are ``ngram_rows[ngram_indptr[w]:ngram_indptr[w + 1]]``.
     word_lock : ndarray of shape (n_words,), float32
         Factor on each input word row's updates (1 trains, 0 freezes; gensim's ``lockf``).
+    anchors : ndarray of shape (n_anchored, dim), float32, default=None
+        Values that anchored input rows are pulled toward (an L2 penalty
+        ``anchor_strength / 2 * ||row - anchor||**2`` per occurrence of the word).
+    anchor_rows : ndarray of shape (n_words,), int32, default=None
+        Each word's row in ``anchors``, or -1 for a word without an anchor.
+    anchor_strength : float, default=0.0
     """
 
     def __init__(self, input_vectors, output_vectors, ngram_vectors, ngram_indptr, ngram_rows,
-                 word_lock):
+                 word_lock, anchors=None, anchor_rows=None, anchor_strength=0.0):
+        dim = input_vectors.shape[1]
         self.input_vectors = input_vectors
         self.output_vectors = output_vectors
         self.ngram_vectors = ngram_vectors
         self.ngram_indptr = ngram_indptr
         self.ngram_rows = ngram_rows
         self.word_lock = word_lock
+        self.anchors = np.zeros((0, dim), np.float32) if anchors is None else anchors
+        self.anchor_rows = (np.full(input_vectors.shape[0], -1, np.int32)
+                            if anchor_rows is None else anchor_rows)
+        self.anchor_strength = float(anchor_strength)
 
     @property
     def subwords(self):
@@ -112,8 +123,9 @@ def _axpy(a, x, y):
 
 @numba.njit(nogil=True, fastmath=True, cache=True)
 def _train_chunk(tokens, bounds, w_in, w_out, ngram_vectors, ngram_indptr, ngram_rows,
-                 word_lock, thresholds, accept, alias, window, shrink_windows, negative,
-                 alpha_start, alpha_end, words_before, words_total, seed):
+                 word_lock, anchors, anchor_rows, anchor_strength, thresholds, accept, alias,
+                 window, shrink_windows, negative, alpha_start, alpha_end, words_before,
+                 words_total, seed):
     """Train on one chunk of sentences; return (summed loss, pairs, tokens kept)."""
     dim = w_in.shape[1]
     subwords = ngram_vectors.shape[0] > 0
@@ -202,6 +214,12 @@ def _train_chunk(tokens, bounds, w_in, w_out, ngram_vectors, ngram_indptr, ngram
                 _axpy(np.float32(1.0), work, acc)
                 _axpy(lock, work, l1)
             _axpy(word_lock[w], acc, w_in[w])
+            a = anchor_rows[w]
+            if a >= 0:
+                # The gradient step of the anchor penalty, taken with the word's own update.
+                pull = np.float32(min(alpha * anchor_strength, 1.0))
+                for k in range(dim):
+                    w_in[w, k] -= pull * (w_in[w, k] - anchors[a, k])
             for r in range(r0, r1):
                 _axpy(np.float32(1.0), acc, ngram_vectors[ngram_rows[r]])
     return loss, n_pairs, n_kept_total
@@ -310,7 +328,8 @@ def train_epochs(model, epoch_chunks, *, thresholds, noise, window, negative, sh
         epoch, index, before, tokens, bounds = job
         return _train_chunk(
             tokens, bounds, model.input_vectors, model.output_vectors, model.ngram_vectors,
-            model.ngram_indptr, model.ngram_rows, model.word_lock, thresholds, *noise,
+            model.ngram_indptr, model.ngram_rows, model.word_lock, model.anchors,
+            model.anchor_rows, model.anchor_strength, thresholds, *noise,
             window, shrink_windows, negative, learning_rate, min_learning_rate,
             float(epoch * words_per_epoch + before), words_total,
             _chunk_seed(seed, epoch, index),

