@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._static import StaticVectorizerBase
 from ._store import WordVectors
-from ._subword import SubwordTable, ngram_hashes
+from ._subword import SubwordTable
 from ._text import DEFAULT_TOKEN_PATTERN
 from ._validation import iter_documents
 
@@ -314,6 +314,8 @@ class SkipGramVectorizer(StaticVectorizerBase):
     def _train(self, X):
         # numba is imported on first fit, not with the package (a third of a second).
         from ._sgns import encode_chunks, train_epochs
+        from ._sgns_init import drift as measure_drift
+        from ._sgns_init import initial_model, start_from
         from ._vocab import alias_table, count_words, subsample_thresholds
 
         device = self._training_device()
@@ -325,10 +327,10 @@ class SkipGramVectorizer(StaticVectorizerBase):
             always_keep=None if pretrained is None else pretrained.key_to_index)
         rng = check_random_state(self.random_state)
         init_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-        model, ngram_keys = _initial_model(vocabulary.words, self.vector_size, init_rng,
+        model, ngram_keys = initial_model(vocabulary.words, self.vector_size, init_rng,
                                            self.subwords, self.min_n, self.max_n, self.bucket)
         if pretrained is not None:
-            known = _start_from(pretrained, vocabulary.words, model, self.min_n, self.max_n,
+            known = start_from(pretrained, vocabulary.words, model, self.min_n, self.max_n,
                                 self.init_strategy or "anchor", self.anchor_strength)
         progress = _Progress(self.epochs, vocabulary.n_kept_tokens) if self.verbose else None
 
@@ -375,7 +377,13 @@ class SkipGramVectorizer(StaticVectorizerBase):
                                  keys=ngram_keys[0])
         store = WordVectors(vocabulary.words, model.word_vectors(), counts=vocabulary.counts,
                             subwords=table)
-        drift = None if pretrained is None else _drift(pretrained, store, known)
+        drift = None
+        if pretrained is not None:
+            from .datasets import evaluation_path
+
+            drift = measure_drift(pretrained, store, known, {
+                "ws353": evaluation_path("wordsim353.tsv"),
+                "simlex": evaluation_path("simlex999.txt")})
         return store, np.asarray(loss_curve, dtype=np.float64), drift
 
     def _pretrained(self):
@@ -413,56 +421,6 @@ class SkipGramVectorizer(StaticVectorizerBase):
         return "cpu" if device.type == "cpu" else device
 
 
-def _start_from(pretrained, words, model, min_n, max_n, strategy, anchor_strength):
-    """Initialise ``model`` from pretrained vectors and set the freezing strategy.
-
-    Returns the boolean mask of the vocabulary words that have a pretrained vector.
-    """
-    rows = np.fromiter((pretrained.key_to_index.get(w, -1) for w in words), np.int64, len(words))
-    known = rows >= 0
-    model.input_vectors[known] = pretrained.vectors[rows[known]]
-    new = np.flatnonzero(~known)
-    if len(new):
-        # The same n-gram table GloveVectorizer composes unseen words with (shared per store).
-        table = pretrained.derived(
-            ("subword-table", min_n, max_n),
-            lambda: SubwordTable.from_word_vectors(pretrained.words, pretrained.vectors,
-                                                   min_n, max_n),
-        )
-        composed, found = table.compose([words[i] for i in new])
-        model.input_vectors[new[found]] = composed[found]
-    if strategy == "freeze":
-        model.word_lock[known] = 0.0
-    elif strategy == "anchor":
-        model.anchors = np.ascontiguousarray(model.input_vectors[known])
-        model.anchor_rows[known] = np.arange(int(known.sum()), dtype=np.int32)
-        model.anchor_strength = float(anchor_strength)
-    return known
-
-
-def _drift(pretrained, store, known):
-    """How far the known words moved: mean cosine, and word-similarity scores before/after."""
-    from .datasets import evaluation_path
-
-    words = [w for w, k in zip(store.words, known) if k]
-    after = np.asarray(store.vectors[known])
-    before = np.asarray(pretrained.vectors[[pretrained.key_to_index[w] for w in words]],
-                        dtype=np.float32)
-    norms = np.linalg.norm(after, axis=1) * np.linalg.norm(before, axis=1)
-    cosine = np.einsum("ij,ij->i", after, before) / np.where(norms > 0, norms, 1.0)
-    drift = {"mean_cosine": float(cosine.mean()) if len(words) else float("nan"),
-             "n_known": len(words)}
-    for name, path in [("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")]:
-        for when, vectors in [("before", before), ("after", after)]:
-            try:
-                score = WordVectors(words, vectors).evaluate_word_pairs(
-                    evaluation_path(path))[1].statistic
-            except ValueError:  # no pair of the file has both words known
-                score = float("nan")
-            drift[f"{name}_{when}"] = float(score)
-    return drift
-
-
 def _check_reiterable(X):
     # An Iterator's __iter__ returns itself: a second pass would silently see nothing.
     if isinstance(X, Iterator):
@@ -472,36 +430,6 @@ def _check_reiterable(X):
             "once per epoch: pass a list, or an object whose __iter__ returns a new iterator "
             "(for example a class that reopens a file)."
         )
-
-
-def _initial_model(words, dim, rng, subwords, min_n, max_n, bucket):
-    """Initial matrices: small uniform input rows (gensim's ranges), zero output rows.
-
-    Returns the model and, with subwords, ``(keys, rows)``: the sorted n-gram hashes and the
-    model row each maps to, from which the fitted :class:`SubwordTable` is built.
-    """
-    from ._sgns import SGNSModel
-
-    n_words = len(words)
-    output_vectors = np.zeros((n_words, dim), dtype=np.float32)
-    word_lock = np.ones(n_words, dtype=np.float32)
-    if not subwords:
-        input_vectors = (rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim
-        empty = np.zeros((0, dim), dtype=np.float32)
-        model = SGNSModel(input_vectors, output_vectors, empty, np.zeros(n_words + 1, np.int64),
-                          np.zeros(0, np.int32), word_lock)
-        return model, None
-    indptr, hashes = ngram_hashes(words, min_n, max_n)
-    keys, key_of_ngram = np.unique(hashes, return_inverse=True)
-    # Only the buckets the vocabulary's n-grams fall in are allocated: the others would never
-    # be trained (and at fastText's 2M buckets they would dominate memory).
-    _, row_of_key = np.unique(keys % np.uint32(bucket), return_inverse=True)
-    n_rows = int(row_of_key.max()) + 1 if len(keys) else 0
-    input_vectors = (rng.random((n_words, dim), dtype=np.float32) * 2 - 1) / dim
-    ngram_vectors = (rng.random((n_rows, dim), dtype=np.float32) * 2 - 1) / dim
-    ngram_rows = row_of_key[key_of_ngram].astype(np.int32)
-    model = SGNSModel(input_vectors, output_vectors, ngram_vectors, indptr, ngram_rows, word_lock)
-    return model, (keys, row_of_key)
 
 
 class _Progress:

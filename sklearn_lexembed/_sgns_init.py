@@ -1,0 +1,95 @@
+"""A skip-gram model's starting point: initial matrices, and starting from pretrained vectors.
+
+Random rows follow gensim's ranges. From pretrained vectors, known words start at their vectors
+and new words at the pretrained n-gram composition; the freezing strategy becomes per-row lock
+factors (``freeze``) or anchor rows (``anchor``), which the kernel applies. ``drift`` measures
+afterwards how far the known words moved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._sgns import SGNSModel
+from ._store import WordVectors
+from ._subword import SubwordTable, ngram_hashes
+
+__all__ = ["drift", "initial_model", "start_from"]
+
+
+def initial_model(words, dim, rng, subwords, min_n, max_n, bucket):
+    """Initial matrices: small uniform input rows (gensim's ranges), zero output rows.
+
+    Returns the model and, with subwords, ``(keys, rows)``: the sorted n-gram hashes and the
+    model row each maps to, from which the fitted :class:`SubwordTable` is built.
+    """
+    n_words = len(words)
+    output_vectors = np.zeros((n_words, dim), dtype=np.float32)
+    word_lock = np.ones(n_words, dtype=np.float32)
+    if not subwords:
+        input_vectors = (rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim
+        empty = np.zeros((0, dim), dtype=np.float32)
+        model = SGNSModel(input_vectors, output_vectors, empty, np.zeros(n_words + 1, np.int64),
+                          np.zeros(0, np.int32), word_lock)
+        return model, None
+    indptr, hashes = ngram_hashes(words, min_n, max_n)
+    keys, key_of_ngram = np.unique(hashes, return_inverse=True)
+    # Only the buckets the vocabulary's n-grams fall in are allocated: the others would never
+    # be trained (and at fastText's 2M buckets they would dominate memory).
+    _, row_of_key = np.unique(keys % np.uint32(bucket), return_inverse=True)
+    n_rows = int(row_of_key.max()) + 1 if len(keys) else 0
+    input_vectors = (rng.random((n_words, dim), dtype=np.float32) * 2 - 1) / dim
+    ngram_vectors = (rng.random((n_rows, dim), dtype=np.float32) * 2 - 1) / dim
+    ngram_rows = row_of_key[key_of_ngram].astype(np.int32)
+    model = SGNSModel(input_vectors, output_vectors, ngram_vectors, indptr, ngram_rows, word_lock)
+    return model, (keys, row_of_key)
+
+
+def start_from(pretrained, words, model, min_n, max_n, strategy, anchor_strength):
+    """Initialise ``model`` from pretrained vectors and set the freezing strategy.
+
+    Returns the boolean mask of the vocabulary words that have a pretrained vector.
+    """
+    rows = np.fromiter((pretrained.key_to_index.get(w, -1) for w in words), np.int64, len(words))
+    known = rows >= 0
+    model.input_vectors[known] = pretrained.vectors[rows[known]]
+    new = np.flatnonzero(~known)
+    if len(new):
+        # The same n-gram table GloveVectorizer composes unseen words with (shared per store).
+        table = pretrained.derived(
+            ("subword-table", min_n, max_n),
+            lambda: SubwordTable.from_word_vectors(pretrained.words, pretrained.vectors,
+                                                   min_n, max_n),
+        )
+        composed, found = table.compose([words[i] for i in new])
+        model.input_vectors[new[found]] = composed[found]
+    if strategy == "freeze":
+        model.word_lock[known] = 0.0
+    elif strategy == "anchor":
+        model.anchors = np.ascontiguousarray(model.input_vectors[known])
+        model.anchor_rows[known] = np.arange(int(known.sum()), dtype=np.int32)
+        model.anchor_strength = float(anchor_strength)
+    return known
+
+
+def drift(pretrained, store, known, benchmarks):
+    """How far the known words moved: mean cosine, and word-similarity scores before/after.
+
+    ``benchmarks`` maps a name (``"ws353"``) to a word-pair file for ``evaluate_word_pairs``.
+    """
+    words = [w for w, k in zip(store.words, known) if k]
+    after = np.asarray(store.vectors[known])
+    before = np.asarray(pretrained.vectors[[pretrained.key_to_index[w] for w in words]],
+                        dtype=np.float32)
+    norms = np.linalg.norm(after, axis=1) * np.linalg.norm(before, axis=1)
+    cosine = np.einsum("ij,ij->i", after, before) / np.where(norms > 0, norms, 1.0)
+    drift = {"mean_cosine": float(cosine.mean()) if len(words) else float("nan"),
+             "n_known": len(words)}
+    for name, path in benchmarks.items():
+        for when, vectors in [("before", before), ("after", after)]:
+            try:
+                score = WordVectors(words, vectors).evaluate_word_pairs(path)[1].statistic
+            except ValueError:  # no pair of the file has both words known
+                score = float("nan")
+            drift[f"{name}_{when}"] = float(score)
+    return drift
