@@ -7,8 +7,9 @@ Heavy libraries (torch, transformers, faiss) are imported only when an estimator
 from ._store import WordVectors
 from .contextual import ContextualVectorizer
 from .glove import GloveVectorizer
+from .neighbors import CosineNeighbors
 from .skipgram import SkipGramVectorizer
 
 __version__ = "0.1.0"
 
-__all__ = ["ContextualVectorizer", "GloveVectorizer", "SkipGramVectorizer", "WordVectors", "__version__"]
+__all__ = ["ContextualVectorizer", "CosineNeighbors", "GloveVectorizer", "SkipGramVectorizer", "WordVectors", "__version__"]
