@@ -22,14 +22,18 @@ Run: ``.venv/bin/python benchmarks/bench_skipgram.py`` (``--quick`` for a 200k-t
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
 import random
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -192,6 +196,10 @@ def worker(kind, max_tokens, bucket):
     fit = _fit_gensim if kind.startswith("gensim") else _fit_ours
     result = fit(kind, documents, bucket)
     result["load_1min_before"] = load_1min
+    if kind.startswith("ours"):
+        import sklearn_lexembed
+
+        result["package"] = str(Path(sklearn_lexembed.__file__).parent)
     print(json.dumps(result))
 
 
@@ -242,19 +250,34 @@ def uptime():
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def run_worker(kind, args):
+def snapshot_package(directory):
+    """Extract the committed sklearn_lexembed (git HEAD) into ``directory``, so that every worker
+    runs the same code even when the working tree changes during a long run."""
+    archive = subprocess.run(["git", "archive", "HEAD", "sklearn_lexembed"], cwd=HERE.parent,
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(directory, filter="data")
+
+
+def run_worker(kind, args, package_dir):
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind,
                "--bucket", str(args.bucket)]
     if args.tokens is not None:
         command += ["--tokens", str(args.tokens)]
     elif args.quick:
         command += ["--quick"]
+    env = dict(os.environ)
+    if package_dir is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_dir, env.get("PYTHONPATH")]))
     start = time.perf_counter()
-    out = subprocess.run(command, capture_output=True, text=True)
+    out = subprocess.run(command, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         print(f"  {kind} failed (exit {out.returncode}):\n{out.stderr[-3000:]}", flush=True)
         return None
     result = json.loads(out.stdout.strip().splitlines()[-1])
+    if package_dir is not None and not result.get("package", package_dir).startswith(package_dir):
+        print(f"  warning: {kind} imported sklearn_lexembed from {result['package']}, not the "
+              "snapshot", flush=True)
     result["wall_seconds"] = time.perf_counter() - start
     return result
 
@@ -367,6 +390,8 @@ def main():
                              "not written with --quick or --tokens)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="fit each model this many times, alternating; report the fastest")
+    parser.add_argument("--working-tree", action="store_true",
+                        help="run the working tree's sklearn_lexembed, not a snapshot of git HEAD")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     max_tokens = args.tokens if args.tokens is not None else (QUICK_TOKENS if args.quick else None)
@@ -381,8 +406,14 @@ def main():
     n_docs = len(documents)
     del documents
     have_ours = ours_available()
+    package_dir = None
+    revision = f"git {git_revision()}, working tree"
+    if not args.working_tree:
+        package_dir = tempfile.mkdtemp(prefix="bench_skipgram_")
+        snapshot_package(package_dir)
+        revision = f"sklearn_lexembed of git HEAD {git_revision().split()[0]} (snapshot)"
     head = [
-        f"versions: {versions()}; git {git_revision()}",
+        f"versions: {versions()}; {revision}",
         f"threads: {THREADS} per fit (gensim workers=2, ours n_jobs=2); machine cores "
         f"{os.cpu_count()}",
         f"corpus: GCIDE definitions, {n_docs:,} documents, {n_tokens:,} tokens "
@@ -405,7 +436,7 @@ def main():
                 if kind.startswith("ours") and not have_ours:
                     continue
                 print(f"fitting {name} (run {repeat + 1}/{args.repeat}) ...", flush=True)
-                result = run_worker(kind, args)
+                result = run_worker(kind, args, package_dir)
                 if result is not None:
                     print(f"  fit {result['fit_seconds']:.1f} s, WS353 {result['ws353']:.3f}, "
                           f"SimLex {result['simlex']:.3f}, analogy {result['analogy']:.3f}, "
@@ -413,6 +444,8 @@ def main():
                 runs.setdefault((name, kind), []).append(result)
         for (name, kind), attempts in runs.items():
             results.append((name, kind, _best_of(attempts)))
+    if package_dir is not None:
+        shutil.rmtree(package_dir, ignore_errors=True)
     end_load = f"load at end: {uptime()}"
     body = "\n\n".join(part for part in (table(results, n_tokens, PARAMS["epochs"]),
                                          goals(results), details(results), end_load) if part)
