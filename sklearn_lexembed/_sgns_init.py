@@ -27,7 +27,7 @@ def initial_model(words, dim, rng, subwords, min_n, max_n, bucket):
     output_vectors = np.zeros((n_words, dim), dtype=np.float32)
     word_lock = np.ones(n_words, dtype=np.float32)
     if not subwords:
-        input_vectors = (rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim
+        input_vectors = _uniform(rng, (n_words, dim), 0.5 / dim)
         empty = np.zeros((0, dim), dtype=np.float32)
         model = SGNSModel(input_vectors, output_vectors, empty, np.zeros(n_words + 1, np.int64),
                           np.zeros(0, np.int32), word_lock)
@@ -38,11 +38,19 @@ def initial_model(words, dim, rng, subwords, min_n, max_n, bucket):
     # be trained (and at fastText's 2M buckets they would dominate memory).
     _, row_of_key = np.unique(keys % np.uint32(bucket), return_inverse=True)
     n_rows = int(row_of_key.max()) + 1 if len(keys) else 0
-    input_vectors = (rng.random((n_words, dim), dtype=np.float32) * 2 - 1) / dim
-    ngram_vectors = (rng.random((n_rows, dim), dtype=np.float32) * 2 - 1) / dim
+    input_vectors = _uniform(rng, (n_words, dim), 1.0 / dim)
+    ngram_vectors = _uniform(rng, (n_rows, dim), 1.0 / dim)
     ngram_rows = row_of_key[key_of_ngram].astype(np.int32)
     model = SGNSModel(input_vectors, output_vectors, ngram_vectors, indptr, ngram_rows, word_lock)
     return model, (keys, row_of_key)
+
+
+def _uniform(rng, shape, bound):
+    """Uniform float32 in ``[-bound, bound)``, computed in place: no matrix-sized temporaries."""
+    values = rng.random(shape, dtype=np.float32)
+    values *= np.float32(2 * bound)
+    values -= np.float32(bound)
+    return values
 
 
 def start_from(pretrained, words, model, min_n, max_n, strategy, anchor_strength):

@@ -8,6 +8,7 @@ subsampling thresholds and the negative-sampling table follow gensim 4's ``prepa
 
 from __future__ import annotations
 
+import ctypes
 from collections import Counter
 
 import numba
@@ -108,7 +109,23 @@ def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_k
         )
     words = [w for w, _ in kept]
     word_counts = np.fromiter((c for _, c in kept), dtype=np.int64, count=len(kept))
+    del counts, kept
+    _release_freed_memory()
     return Vocabulary(words, word_counts, n_documents, n_tokens)
+
+
+def _release_freed_memory():
+    """Hand the counting tables' freed memory back to the system (glibc only).
+
+    glibc keeps freed large blocks in its heap, so without this the word counts of every
+    distinct word stay in the process's memory under the matrices allocated next (measured on
+    GCIDE, 3.5M tokens: 15 MB still held after counting, 8 MB after the trim).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def subsample_thresholds(counts, sample):
