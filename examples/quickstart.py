@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from sklearn_lexembed import ContextualVectorizer, GloveVectorizer
+from sklearn_lexembed import ContextualVectorizer, CosineNeighbors, GloveVectorizer
 from sklearn_lexembed.datasets import load_polarity
 
 texts, labels = load_polarity()
@@ -78,11 +78,10 @@ nearest = np.argsort(-(unit @ (vector / np.linalg.norm(vector))))[:3]
 print("'beautifull' (not in GloVe) lands near", [glove.word_vectors_.words[i] for i in nearest])
 
 # %%
-# Retrieve the nearest review sentences to a query by cosine similarity.
-embedder = GloveVectorizer(normalize=True).fit(texts)
-index = embedder.transform(texts)
-query = embedder.transform(["a wonderful, moving film"])
-best = np.argsort(-(index @ query[0]))[:3]
-print("Nearest sentences to 'a wonderful, moving film':")
-for i in best:
-    print(f"  [{'pos' if labels[i] else 'neg'}] {texts[i][:80]}")
+# Retrieve the nearest review sentences to a query by cosine similarity: CosineNeighbors
+# embeds raw text with its encoder and answers with scikit-learn's neighbours API.
+search_index = CosineNeighbors(n_neighbors=3, encoder=GloveVectorizer()).fit(texts)
+distances, indices = search_index.kneighbors(["a wonderful, moving film"])
+print("Nearest sentences to 'a wonderful, moving film' (cosine distance):")
+for distance, i in zip(distances[0], indices[0]):
+    print(f"  {distance:.3f} [{'pos' if labels[i] else 'neg'}] {texts[i][:70]}")
