@@ -76,14 +76,19 @@ class FaissIndex:
         self.index = index
         return self
 
-    def search(self, queries, k, n_threads):
-        """(similarities, indices) of the k best rows; index -1 where faiss found fewer."""
+    def search(self, queries, k, n_threads, *, n_probe=None, ef_search=None):
+        """(similarities, indices) of the k best rows; index -1 where faiss found fewer.
+
+        ``n_probe`` and ``ef_search`` are query-time settings (None: as at build time).
+        """
         faiss = _require("faiss", "faiss-cpu")
+        n_probe = self.n_probe if n_probe is None else n_probe
+        ef_search = self.ef_search if ef_search is None else ef_search
         space = faiss.ParameterSpace()
-        if self.n_probe is not None and faiss.try_extract_index_ivf(self.index) is not None:
-            space.set_index_parameter(self.index, "nprobe", int(self.n_probe))
-        if self.ef_search is not None and "HNSW" in self.spec.upper():
-            space.set_index_parameter(self.index, "efSearch", max(int(self.ef_search), k))
+        if n_probe is not None and faiss.try_extract_index_ivf(self.index) is not None:
+            space.set_index_parameter(self.index, "nprobe", int(n_probe))
+        if ef_search is not None and "HNSW" in self.spec.upper():
+            space.set_index_parameter(self.index, "efSearch", max(int(ef_search), k))
         with _faiss_threads(faiss, n_threads):
             sims, indices = self.index.search(np.ascontiguousarray(queries, np.float32), k)
         return sims, indices.astype(np.int64)
@@ -147,9 +152,9 @@ class HnswIndex:
         self.index = index
         return self
 
-    def search(self, queries, k, n_threads):
-        """(similarities, indices) of the k best rows found."""
-        self.index.set_ef(max(int(self.ef_search), k))
+    def search(self, queries, k, n_threads, *, ef_search=None, **_):
+        """(similarities, indices) of the k best rows found (``ef_search``: None, as built)."""
+        self.index.set_ef(max(int(self.ef_search if ef_search is None else ef_search), k))
         labels, distances = self.index.knn_query(queries, k=k, num_threads=n_threads)
         return 1.0 - distances, labels.astype(np.int64)
 

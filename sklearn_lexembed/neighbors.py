@@ -79,13 +79,14 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         lists)... The metric is always the inner product of unit vectors.
     n_probe : int, default=None
         Inverted lists visited per query by faiss IVF indexes (None: faiss' default, 1).
+        Read at query time, like ``ef_search``: ``set_params`` changes it without refitting.
     hnsw_m : int, default=16
         Links per node of the hnswlib graph (its ``M``).
     ef_construction : int, default=200
         Beam width while building an HNSW graph (hnswlib, and faiss HNSW indexes).
     ef_search : int, default=100
         Beam width while searching an HNSW graph; at least ``n_neighbors`` is used. Larger is
-        slower and finds more of the true neighbours.
+        slower and finds more of the true neighbours. Read at query time.
     random_state : int, RandomState instance or None, default=None
         Seeds the HNSW level draws and faiss' k-means; unused by ``"brute"``.
 
@@ -356,7 +357,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         unit = np.ascontiguousarray(queries if self_offset is not None else unit_rows(queries))
         extra = self_offset is not None
         _, found = self._ann.search(unit, min(k + extra, self.n_samples_fit_),
-                                    self._ann_threads())
+                                    self._ann_threads(), n_probe=self.n_probe,
+                                    ef_search=self.ef_search)
         if extra:
             # As scikit-learn does: drop the query itself, else the last neighbour.
             own = found == np.arange(len(found))[:, None]
