@@ -272,16 +272,20 @@ class SkipGramVectorizer(StaticVectorizerBase):
         self.preprocessor = preprocessor
 
     # ------------------------------------------------------------ fitted views
+    # Views of the store rather than copies, so a pickle holds each array once.
     @property
     def vocabulary_(self):
+        """Row of each vocabulary word (the store's index)."""
         return self.word_vectors_.key_to_index
 
     @property
     def vectors_(self):
+        """The word vectors, one row per vocabulary word."""
         return self.word_vectors_.vectors
 
     @property
     def word_counts_(self):
+        """Corpus count of each vocabulary word."""
         return self.word_vectors_.counts
 
     # ----------------------------------------------------------------- fitting
