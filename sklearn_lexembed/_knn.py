@@ -164,25 +164,49 @@ def map_blocks(function, n_queries, batch_size, n_threads):
                 future.result()
 
 
+def _sparse_scores(index, queries):
+    """float64 cosine similarities of a query block with a sparse index: (n_queries, n_index)."""
+    from sklearn.preprocessing import normalize
+
+    if sp.issparse(queries):
+        unit = normalize(sp.csr_matrix(queries, dtype=np.float64))
+    else:
+        unit = _unit_rows64(queries)
+    scores = index @ unit.T
+    scores = scores.toarray() if sp.issparse(scores) else np.asarray(scores)
+    return np.ascontiguousarray(scores.T, dtype=np.float64)
+
+
+def _sparse_kneighbors_block(index, queries, k, self_offset):
+    """Sparse products are exact in float64: select straight from the score rows."""
+    scores = _sparse_scores(index, queries)
+    _exclude_self(scores, self_offset, 0)
+    m = min(k + _MARGIN, index.shape[0])
+    candidates = np.argpartition(-scores, m - 1, axis=1)[:, :m]
+    values = np.take_along_axis(scores, candidates, axis=1)
+    order = _order(values, candidates)[:, :k]
+    exact = np.take_along_axis(values, order, axis=1)
+    best = np.take_along_axis(candidates, order, axis=1)
+    if m < index.shape[0]:
+        # Ties that reach past the shortlist (duplicates, zero vectors): sort the whole tie.
+        for row in np.flatnonzero(values.min(axis=1) >= exact[:, -1]):
+            tied = np.flatnonzero(scores[row] >= exact[row, -1])
+            keep = _order(scores[row, tied][None], tied[None])[0][:k]
+            exact[row], best[row] = scores[row, tied[keep]], tied[keep]
+    return exact, best
+
+
 def _kneighbors_block(index, queries, k, self_offset):
     import torch
 
-    q64 = _unit_rows64(queries)
-    n_index = index.shape[0]
-    n_others = n_index - (self_offset is not None)
-    m = min(k + _MARGIN, n_others)
     if sp.issparse(index):
-        # Sparse products are exact in float64 already: the whole row block is the shortlist.
-        scores = np.asarray((index @ q64.T).T, dtype=np.float64)
-        approx = torch.from_numpy(scores)
-        _exclude_self(approx, self_offset, 0)
-        eps = 1e-12
-        values, candidates = torch.topk(approx, m, dim=1)
-        rest = values[:, -1]
-    else:
-        eps = score_error_bound(index.shape[1])
-        values, candidates, rest = _shortlist(torch.from_numpy(index), torch.from_numpy(
-            q64.astype(np.float32)), m, self_offset)
+        return _sparse_kneighbors_block(index, queries, k, self_offset)
+    q64 = _unit_rows64(queries)
+    n_others = index.shape[0] - (self_offset is not None)
+    m = min(k + _MARGIN, n_others)
+    eps = score_error_bound(index.shape[1])
+    values, candidates, rest = _shortlist(torch.from_numpy(index), torch.from_numpy(
+        q64.astype(np.float32)), m, self_offset)
     candidates, rest = candidates.numpy(), rest.numpy()
     exact = _rescore(index, q64, candidates, self_offset)
     order = _order(exact, candidates)
@@ -280,10 +304,8 @@ def _shortlist(index, queries, m, self_offset):
 
 
 def _rescore(index, q64, candidates, self_offset):
-    """float64 similarities of each query with its candidate rows (own row: -inf)."""
-    rows = index[candidates.ravel()]
-    rows = rows.toarray() if sp.issparse(rows) else rows
-    rows = rows.astype(np.float64).reshape(*candidates.shape, -1)
+    """float64 similarities of each query with its candidate rows of a dense index (own: -inf)."""
+    rows = index[candidates.ravel()].astype(np.float64).reshape(*candidates.shape, -1)
     exact = np.einsum("qcd,qd->qc", rows, q64)
     if self_offset is not None:
         own = self_offset + np.arange(len(candidates))[:, None]
@@ -299,7 +321,7 @@ def _order(exact, candidates):
 
 
 def _redo_query(index, q64, k, floor, own):
-    """One query, exactly: every row whose float32 score reaches ``floor``, rescored."""
+    """One query on a dense index, exactly: every row whose float32 score reaches ``floor``."""
     import torch
 
     if not q64.any():
@@ -307,11 +329,7 @@ def _redo_query(index, q64, k, floor, own):
         rows = np.arange(min(k + 1, index.shape[0]))
         rows = rows[rows != own][:k]
         return np.zeros(len(rows)), rows
-    if sp.issparse(index):
-        approx = np.asarray(index @ q64, dtype=np.float64).ravel()
-    else:
-        approx = torch.mv(torch.from_numpy(index), torch.from_numpy(
-            q64.astype(np.float32))).numpy()
+    approx = torch.mv(torch.from_numpy(index), torch.from_numpy(q64.astype(np.float32))).numpy()
     if own is not None:
         approx[own] = -np.inf
     candidates = np.flatnonzero(approx >= floor)
@@ -353,23 +371,25 @@ def brute_radius_neighbors(index, queries, radius, *, batch_size, self_offset=No
 def _radius_block(index, queries, radius, self_offset, sort_results):
     import torch
 
-    q64 = _unit_rows64(queries)
     if sp.issparse(index):
-        scores = np.asarray((index @ q64.T).T, dtype=np.float64)
-        eps = 1e-12
+        scores = _sparse_scores(index, queries)
+        _exclude_self(scores, self_offset, 0)
+        rows, candidates = np.nonzero(scores >= 1.0 - radius - 1e-12)
+        exact = scores[rows, candidates]
     else:
+        q64 = _unit_rows64(queries)
         scores = torch.mm(torch.from_numpy(q64.astype(np.float32)),
                           torch.from_numpy(index).T).numpy()
+        _exclude_self(scores, self_offset, 0)
         eps = score_error_bound(index.shape[1])
-    _exclude_self(scores, self_offset, 0)
-    rows, candidates = np.nonzero(scores >= 1.0 - radius - eps)
+        rows, candidates = np.nonzero(scores >= 1.0 - radius - eps)
+        exact = np.einsum("cd,cd->c", index[candidates].astype(np.float64), q64[rows])
     candidates = candidates.astype(np.int64)
-    exact = np.einsum("cd,cd->c", _dense_rows(index, candidates), q64[rows])
     if self_offset is not None:
         exact[candidates == self_offset + rows] = -np.inf
     keep = 1.0 - exact <= radius
     rows, candidates, exact = rows[keep], candidates[keep], exact[keep]
-    bounds = np.searchsorted(rows, np.arange(len(q64) + 1))
+    bounds = np.searchsorted(rows, np.arange(queries.shape[0] + 1))
     sims, inds = [], []
     for a, b in zip(bounds[:-1], bounds[1:]):
         s, c = exact[a:b], candidates[a:b]
@@ -380,8 +400,3 @@ def _radius_block(index, queries, radius, self_offset, sort_results):
         inds.append(c)
     return sims, inds
 
-
-def _dense_rows(index, rows):
-    picked = index[rows]
-    picked = picked.toarray() if sp.issparse(picked) else picked
-    return picked.astype(np.float64)
