@@ -209,8 +209,9 @@ def main():
                      f"({'beats both' if gain > 0 else 'does not beat both'})")
     anchor = "(c) GloVe adapted, anchor"
     ws_change = mean(anchor, "drift_ws353_after") - mean(anchor, "drift_ws353_before")
-    goals.append(f"- anchor keeps WS353 (on the known words) within 0.02 of GloVe: change "
-                 f"{ws_change:+.3f} ({'met' if abs(ws_change) <= 0.02 else 'missed'})")
+    goals.append(f"- anchor keeps WS353 (on the known words) within 0.02 of GloVe, i.e. loses "
+                 f"at most 0.02: change {ws_change:+.3f} "
+                 f"({'met' if ws_change >= -0.02 else 'missed'})")
     body = "\n".join(lines) + "\n\n" + "\n".join(goals) + f"\n\nload at end: {uptime()}"
     print("\n" + body)
     output = args.output or (None if args.quick else HERE / "results" / "domain.md")
