@@ -218,7 +218,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
         Returns
         -------
-        X_new : ndarray of shape (n_documents, n_features_out_), dtype float32
+        X_new : ndarray of shape (n_documents, n_dims), dtype float32
             One row per document, in input order.
         """
         check_is_fitted(self)
@@ -248,7 +248,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
         Returns
         -------
-        tokens : list of (list of str, ndarray of shape (n_words, n_features_out_))
+        tokens : list of (list of str, ndarray of shape (n_words, n_dims))
             For each document, its words (as spans of the original text) and the mean of
             their wordpieces' vectors from ``layer``. Special tokens are left out; with
             ``long_text="truncate"`` words past ``max_length`` are left out, with ``"chunk"``
