@@ -227,6 +227,7 @@ def test_sphinx_build_has_no_warnings(tmp_path):
         capture_output=True, text=True, env=env, timeout=900,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    for page in ("index.html", "api.html", "architecture.html", "auto_examples/index.html",
+    for page in ("index.html", "api.html", "architecture.html", "benchmarks.html",
+                 "auto_examples/index.html",
                  "generated/sklearn_lexembed.GloveVectorizer.html"):
         assert (tmp_path / "html" / page).exists(), page
