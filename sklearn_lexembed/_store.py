@@ -191,10 +191,11 @@ class WordVectors:
 
         Parameters
         ----------
-        positive : str or list of str, default=None
-            Words that contribute positively.
-        negative : str or list of str, default=None
-            Words that contribute negatively.
+        positive : str, ndarray or list of str and ndarray, default=None
+            Words (or vectors, e.g. one composed for an unseen word) that contribute
+            positively.
+        negative : str, ndarray or list of str and ndarray, default=None
+            Words or vectors that contribute negatively.
         topn : int, default=10
             Number of words to return.
         restrict_vocab : int, default=None
@@ -213,14 +214,15 @@ class WordVectors:
         >>> [word for word, _ in wv.most_similar("a", topn=2)]
         ['b', 'c']
         """
-        positive = [positive] if isinstance(positive, str) else list(positive or [])
-        negative = [negative] if isinstance(negative, str) else list(negative or [])
+        positive, negative = _query_terms(positive), _query_terms(negative)
         if not positive and not negative:
             raise ValueError("most_similar needs at least one positive or negative word.")
-        rows = [self.index(w) for w in positive + negative]
-        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)
         unit = self.unit_vectors
-        query = _unit_rows((weights[:, None] * unit[rows]).mean(axis=0, keepdims=True))[0]
+        terms = [self._unit_term(term) for term in positive + negative]
+        # Query words are excluded from the answer (gensim's rule); query vectors are not.
+        rows = [self.index(term) for term in positive + negative if isinstance(term, str)]
+        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)
+        query = _unit_rows((weights[:, None] * np.stack(terms)).mean(axis=0, keepdims=True))[0]
         limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
         scores = unit[:limit] @ query
         scores[[r for r in rows if r < limit]] = -np.inf
@@ -228,6 +230,18 @@ class WordVectors:
         best = np.argpartition(-scores, topn - 1)[:topn] if topn else np.array([], dtype=int)
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(self.words[i], float(scores[i])) for i in best]
+
+    def _unit_term(self, term):
+        if isinstance(term, str):
+            return self.unit_vectors[self.index(term)]
+        vector = np.asarray(term, dtype=np.float32)
+        if vector.shape != (self.n_dims,) or not np.isfinite(vector).all():
+            raise ValueError(
+                f"A query vector must be a finite 1-D array of {self.n_dims} values; got "
+                f"shape {vector.shape}" + ("" if np.isfinite(vector).all() else " with NaN/inf")
+                + "."
+            )
+        return _unit_rows(vector[None])[0]
 
     # -------------------------------------------------------------- evaluation
     def _evaluation_vocab(self, restrict_vocab, case_insensitive):
@@ -432,3 +446,12 @@ def _tiled_topk(queries, table, k, exclude):
         best_scores, order = torch.topk(merged_scores, k, dim=1)
         best_index = torch.gather(merged_index, 1, order)
     return best_index
+
+
+def _query_terms(terms):
+    """``most_similar``'s positive/negative argument as a list of words and 1-D vectors."""
+    if terms is None:
+        return []
+    if isinstance(terms, str) or (isinstance(terms, np.ndarray) and terms.ndim == 1):
+        return [terms]
+    return list(terms)

@@ -109,3 +109,19 @@ def test_pairs_file_without_valid_lines(tmp_path, store):
     path.write_text("# only a comment\nfoo\tbar\t1.0\n")
     with pytest.raises(ValueError, match="No valid similarity judgements"):
         store.evaluate_word_pairs(path)
+
+
+def test_most_similar_accepts_vectors_and_checks_them(glove_store):
+    queen = glove_store.word_vectors(["queen"])[0]
+    # A vector query is not excluded from the answer, unlike a word query.
+    assert glove_store.most_similar(queen, topn=1)[0][0] == "queen"
+    assert glove_store.most_similar(["queen"], topn=1)[0][0] != "queen"
+    by_vector = glove_store.most_similar([glove_store.word_vectors(["king"])[0], "woman"],
+                                         ["man"], topn=3)
+    by_word = glove_store.most_similar(["king", "woman"], ["man"], topn=4)
+    assert by_vector[0][0] == "king" and [w for w, _ in by_vector[1:]] == \
+        [w for w, _ in by_word[:2]]
+    with pytest.raises(ValueError, match=re.escape("finite 1-D array of 50 values; got shape (3,)")):
+        glove_store.most_similar(np.ones(3))
+    with pytest.raises(ValueError, match="with NaN/inf"):
+        glove_store.most_similar(np.full(50, np.nan))
