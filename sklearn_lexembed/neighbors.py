@@ -445,6 +445,41 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return sp.csr_matrix((data, indices.ravel(), indptr),
                              shape=(n_queries, self.n_samples_fit_))
 
+    def radius_neighbors_graph(self, X=None, radius=None, mode="connectivity",
+                               sort_results=False):
+        """The graph of neighbours within ``radius``, as a CSR matrix (exact).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix}, iterable of str with an ``encoder``, or None, \
+                default=None
+            The queries; None queries every indexed sample, excluding itself.
+        radius : float, default=None
+            Largest distance kept (default: the ``radius`` parameter).
+        mode : {"connectivity", "distance"}, default="connectivity"
+            Ones, or the cosine distances, as the stored values.
+        sort_results : bool, default=False
+            Store each row's neighbours by distance (then index) rather than by index.
+
+        Returns
+        -------
+        graph : scipy.sparse.csr_matrix of shape (n_queries, n_samples_fit)
+        """
+        if mode not in {"connectivity", "distance"}:
+            raise ValueError(
+                f"mode must be 'connectivity' or 'distance'; got {mode!r}."
+            )
+        distances, indices = self.radius_neighbors(
+            X, radius, return_distance=True, sort_results=sort_results)
+        lengths = np.fromiter(map(len, indices), np.int64, len(indices))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        dtype = distances[0].dtype if len(distances) else np.float64
+        columns = np.concatenate([*indices, np.empty(0, np.int64)]).astype(np.int64)
+        data = (np.concatenate([*distances, np.empty(0, dtype)]) if mode == "distance"
+                else np.ones(len(columns), dtype=dtype))
+        return sp.csr_matrix((data, columns, indptr),
+                             shape=(len(indices), self.n_samples_fit_))
+
     def transform(self, X):
         """The distance graph of ``X``, as :class:`~sklearn.neighbors.KNeighborsTransformer`.
 

@@ -145,6 +145,20 @@ def test_kneighbors_graph_and_transform_match_kneighbors_transformer(mode):
     assert len(ours.get_feature_names_out()) == len(X)
 
 
+@pytest.mark.parametrize("mode", ["connectivity", "distance"])
+def test_radius_neighbors_graph_matches_sklearn(mode):
+    ours = CosineNeighbors(radius=0.7).fit(X)
+    theirs = NearestNeighbors(radius=0.7, metric="cosine", algorithm="brute").fit(X)
+    for q in (QUERIES, None):
+        graph = ours.radius_neighbors_graph(q, mode=mode)
+        expected = theirs.radius_neighbors_graph(q, mode=mode)
+        assert graph.format == "csr" and graph.nnz == expected.nnz > 100
+        np.testing.assert_allclose(graph.toarray(), expected.toarray(), atol=1e-6)
+    assert ours.radius_neighbors_graph(QUERIES, radius=0.0).nnz == 0
+    with pytest.raises(ValueError, match=re.escape("mode must be 'connectivity' or 'distance'")):
+        ours.radius_neighbors_graph(QUERIES, mode="weights")
+
+
 def test_blocks_and_threads_do_not_change_the_answer():
     expected = CosineNeighbors(n_neighbors=7).fit(X).kneighbors(QUERIES)
     for batch_size, n_jobs in ((1, 1), (7, 2), (1000, -1)):
