@@ -433,17 +433,12 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         graph : scipy.sparse.csr_matrix of shape (n_queries, n_samples_fit)
         """
-        if mode not in {"connectivity", "distance"}:
-            raise ValueError(
-                f"mode must be 'connectivity' or 'distance'; got {mode!r}."
-            )
+        _check_graph_mode(mode)
         distances, indices = self.kneighbors(X, n_neighbors, return_distance=True)
         n_queries, k = indices.shape
-        data = (distances.ravel() if mode == "distance"
-                else np.ones(n_queries * k, dtype=distances.dtype))
         indptr = np.arange(0, n_queries * k + 1, k)
-        return sp.csr_matrix((data, indices.ravel(), indptr),
-                             shape=(n_queries, self.n_samples_fit_))
+        return _csr_graph(distances.ravel(), indices.ravel(), indptr, mode,
+                          self.n_samples_fit_)
 
     def radius_neighbors_graph(self, X=None, radius=None, mode="connectivity",
                                sort_results=False):
@@ -465,20 +460,15 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         graph : scipy.sparse.csr_matrix of shape (n_queries, n_samples_fit)
         """
-        if mode not in {"connectivity", "distance"}:
-            raise ValueError(
-                f"mode must be 'connectivity' or 'distance'; got {mode!r}."
-            )
+        _check_graph_mode(mode)
         distances, indices = self.radius_neighbors(
             X, radius, return_distance=True, sort_results=sort_results)
         lengths = np.fromiter(map(len, indices), np.int64, len(indices))
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         dtype = distances[0].dtype if len(distances) else np.float64
-        columns = np.concatenate([*indices, np.empty(0, np.int64)]).astype(np.int64)
-        data = (np.concatenate([*distances, np.empty(0, dtype)]) if mode == "distance"
-                else np.ones(len(columns), dtype=dtype))
-        return sp.csr_matrix((data, columns, indptr),
-                             shape=(len(indices), self.n_samples_fit_))
+        return _csr_graph(np.concatenate([*distances, np.empty(0, dtype)]),
+                          np.concatenate([*indices, np.empty(0, np.int64)]), indptr, mode,
+                          self.n_samples_fit_)
 
     def transform(self, X):
         """The distance graph of ``X``, as :class:`~sklearn.neighbors.KNeighborsTransformer`.
@@ -547,3 +537,15 @@ def _object_array(arrays):
     for i, array in enumerate(arrays):
         out[i] = array
     return out
+
+
+def _check_graph_mode(mode):
+    if mode not in {"connectivity", "distance"}:
+        raise ValueError(f"mode must be 'connectivity' or 'distance'; got {mode!r}.")
+
+
+def _csr_graph(distances, indices, indptr, mode, n_samples_fit):
+    """A neighbours graph from flat per-row neighbours: distances or ones as the values."""
+    data = distances if mode == "distance" else np.ones(len(indices), dtype=distances.dtype)
+    return sp.csr_matrix((data, indices.astype(np.int64, copy=False), indptr),
+                         shape=(len(indptr) - 1, n_samples_fit))
