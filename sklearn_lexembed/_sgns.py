@@ -98,6 +98,36 @@ class SGNSModel:
         return (summed / (lengths + 1)[:, None]).astype(np.float32)
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _sentence_alpha(alpha_start, alpha_end, words_done, words_total):
+    """The learning rate, decayed linearly over all epochs' words (gensim's schedule)."""
+    progress = words_done / words_total
+    return np.float32(max(alpha_start - (alpha_start - alpha_end) * progress, alpha_end))
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _subsample(tokens, start, end, thresholds, state, kept):
+    """Frequent-word subsampling of ``tokens[start:end]`` into ``kept``, before windows are
+    drawn (as word2vec.c); returns the number kept and the advanced LCG state."""
+    n = 0
+    for p in range(start, end):
+        w = tokens[p]
+        state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
+        if thresholds[w] >= np.uint32(state >> np.uint64(16)):
+            kept[n] = w
+            n += 1
+    return n, state
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _window_shrink(state, window, shrink_windows):
+    """How much the window shrinks for one centre word (word2vec's dynamic window)."""
+    if not shrink_windows:
+        return 0, state
+    state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
+    return np.int64((state >> np.uint64(16)) % np.uint64(window)), state
+
+
 @numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
 def _dot(a, b):
     total = np.float32(0.0)
@@ -140,23 +170,12 @@ def _train_chunk(tokens, bounds, w_in, w_out, ngram_vectors, ngram_indptr, ngram
     n_kept_total = 0
     for s in range(bounds.shape[0] - 1):
         start, end = bounds[s], bounds[s + 1]
-        progress = (words_before + start) / words_total
-        alpha = np.float32(max(alpha_start - (alpha_start - alpha_end) * progress, alpha_end))
-        # Frequent-word subsampling, before windows are drawn (as word2vec.c).
-        n = 0
-        for p in range(start, end):
-            w = tokens[p]
-            state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
-            if thresholds[w] >= np.uint32(state >> np.uint64(16)):
-                kept[n] = w
-                n += 1
+        alpha = _sentence_alpha(alpha_start, alpha_end, words_before + start, words_total)
+        n, state = _subsample(tokens, start, end, thresholds, state, kept)
         n_kept_total += n
         for i in range(n):
             w = kept[i]
-            b = 0
-            if shrink_windows:
-                state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
-                b = np.int64((state >> np.uint64(16)) % np.uint64(window))
+            b, state = _window_shrink(state, window, shrink_windows)
             lo = max(0, i - window + b)
             hi = min(n, i + window + 1 - b)
             if hi - lo <= 1:
@@ -391,20 +410,10 @@ def chunk_pairs(tokens, bounds, thresholds, window, shrink_windows, alpha_start,
     n_pairs = 0
     for s in range(bounds.shape[0] - 1):
         start, end = bounds[s], bounds[s + 1]
-        progress = (words_before + start) / words_total
-        alpha = np.float32(max(alpha_start - (alpha_start - alpha_end) * progress, alpha_end))
-        n = 0
-        for p in range(start, end):
-            w = tokens[p]
-            state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
-            if thresholds[w] >= np.uint32(state >> np.uint64(16)):
-                kept[n] = w
-                n += 1
+        alpha = _sentence_alpha(alpha_start, alpha_end, words_before + start, words_total)
+        n, state = _subsample(tokens, start, end, thresholds, state, kept)
         for i in range(n):
-            b = 0
-            if shrink_windows:
-                state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
-                b = np.int64((state >> np.uint64(16)) % np.uint64(window))
+            b, state = _window_shrink(state, window, shrink_windows)
             for j in range(max(0, i - window + b), min(n, i + window + 1 - b)):
                 if j != i:
                     centres[n_pairs] = kept[i]
