@@ -53,23 +53,6 @@ def _load():
     return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def _mini_newsgroups():
-    """The 200 alt.atheism / sci.space posts that ship with gensim's test data, headers cut."""
-    import io
-    import pickle
-    import zlib
-
-    from sklearn_lexembed.datasets import evaluation_path
-
-    class BunchAsDict(pickle.Unpickler):  # an old scikit-learn Bunch, pickled by Python 2
-        def find_class(self, module, name):
-            return dict if name == "Bunch" else super().find_class(module, name)
-
-    with open(evaluation_path("mini_newsgroup"), "rb") as fin:
-        bunch = BunchAsDict(io.BytesIO(zlib.decompress(fin.read())), encoding="latin-1").load()
-    return [post.partition("\n\n")[2] for post in bunch["data"]], np.asarray(bunch["target"])
-
-
 def grid_search(quick):
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV
@@ -77,8 +60,9 @@ def grid_search(quick):
     from sklearn.preprocessing import StandardScaler
 
     from sklearn_lexembed import SkipGramVectorizer
+    from sklearn_lexembed.datasets import load_mini_newsgroups
 
-    texts, labels = _mini_newsgroups()
+    texts, labels = load_mini_newsgroups()
     grid = {"emb__window": [2, 5], "emb__vector_size": [50, 100]}
     pipeline = Pipeline([
         ("emb", SkipGramVectorizer(min_count=2, epochs=2 if quick else 10, subwords=False,

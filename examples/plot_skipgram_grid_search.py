@@ -17,13 +17,8 @@ The data: 200 Usenet posts from two newsgroups, ``alt.atheism`` and ``sci.space`
 # %%
 # Load the posts
 # --------------
-# The file is a compressed Python 2 pickle of an old scikit-learn ``Bunch``; a plain ``dict``
-# holds the same fields. The headers name the newsgroup, so they are cut off: the classifier
-# must learn the topic from the body.
-import io
-import pickle
-import zlib
-
+# :func:`~sklearn_lexembed.datasets.load_mini_newsgroups` cuts off the headers, which name the
+# newsgroup: the classifier must learn the topic from the body.
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -33,24 +28,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_lexembed import SkipGramVectorizer
-from sklearn_lexembed.datasets import evaluation_path
+from sklearn_lexembed.datasets import load_mini_newsgroups
 
-
-class _BunchAsDict(pickle.Unpickler):
-    def find_class(self, module, name):
-        return dict if name == "Bunch" else super().find_class(module, name)
-
-
-with open(evaluation_path("mini_newsgroup"), "rb") as fin:
-    bunch = _BunchAsDict(io.BytesIO(zlib.decompress(fin.read())), encoding="latin-1").load()
-texts = [post.partition("\n\n")[2] for post in bunch["data"]]
-labels = np.asarray(bunch["target"])
+texts, labels = load_mini_newsgroups()
 texts_train, texts_test, y_train, y_test = train_test_split(
     texts, labels, test_size=0.25, stratify=labels, random_state=0
 )
 n_words = sum(len(text.split()) for text in texts_train)
 print(f"{len(texts_train)} training posts ({n_words} words), {len(texts_test)} test posts; "
-      f"classes: {bunch['target_names']}")
+      "classes: alt.atheism (0), sci.space (1)")
 
 # %%
 # Search over the window and the dimension
