@@ -30,16 +30,9 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "myst_parser",  # docs/benchmarks.md: the benchmark tables are kept in Markdown
 ]
-try:  # The benchmark tables are kept in Markdown (docs/benchmarks.md).
-    import myst_parser  # noqa: F401
-except ImportError:  # pragma: no cover - the docs extra installs it
-    MARKDOWN = False
-else:
-    MARKDOWN = True
-    extensions.append("myst_parser")
-
-source_suffix = {".rst": "restructuredtext", **({".md": "markdown"} if MARKDOWN else {})}
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
@@ -79,30 +72,8 @@ def _skip_scikit_learn_members(app, what, name, obj, skip, options):
     return None
 
 
-# -- Benchmarks page ------------------------------------------------------------------------
-BENCHMARKS = HERE / "benchmarks.md"
-
-
-def _link_benchmarks(app, docname, source):
-    """Point the performance page at docs/benchmarks.md once that page exists.
-
-    A toctree entry for a missing page (or a page in no toctree) is a warning, and warnings
-    fail the build; so the entry is added only when the file is there.
-    """
-    if docname != "user_guide/performance":
-        return
-    if BENCHMARKS.exists() and MARKDOWN:
-        source[0] += "\n.. toctree::\n   :maxdepth: 2\n\n   /benchmarks\n"
-    else:
-        source[0] += (
-            "\n.. note::\n\n   The measured tables are being collected in ``benchmarks/results/``"
-            " and will appear here.\n"
-        )
-
-
 def setup(app):
     app.connect("autodoc-skip-member", _skip_scikit_learn_members)
-    app.connect("source-read", _link_benchmarks)
 
 
 # -- Example gallery ---------------------------------------------------------------------------
