@@ -14,10 +14,9 @@ from collections import Counter
 import numba
 import numpy as np
 
-__all__ = ["Vocabulary", "alias_table", "count_words", "noise_table", "subsample_thresholds"]
+__all__ = ["Vocabulary", "alias_table", "count_words", "subsample_thresholds"]
 
 # gensim's noise-table domain: cumulative weights are scaled to [0, 2**31 - 1].
-_NOISE_DOMAIN = 2**31 - 1
 
 
 class Vocabulary:
@@ -158,29 +157,8 @@ def subsample_thresholds(counts, sample):
     return (probability * (2**32 - 1)).astype(np.uint32)
 
 
-def noise_table(counts, ns_exponent):
-    """Cumulative table of the negative-sampling distribution ``count ** ns_exponent``.
-
-    Drawing ``r`` uniformly in ``[0, table[-1])`` and taking the first index whose entry
-    exceeds ``r`` samples a word (gensim's ``cum_table``, searched by bisection).
-
-    Parameters
-    ----------
-    counts : ndarray of shape (n_words,)
-    ns_exponent : float
-        ``0.75`` is word2vec's; ``0`` samples uniformly; negative values favour rare words.
-
-    Returns
-    -------
-    table : ndarray of shape (n_words,), dtype uint32
-    """
-    weights = np.asarray(counts, dtype=np.float64) ** float(ns_exponent)
-    cumulative = np.cumsum(weights)
-    return np.round(cumulative / cumulative[-1] * _NOISE_DOMAIN).astype(np.uint32)
-
-
 def alias_table(counts, ns_exponent):
-    """Walker's alias table of the same distribution as :func:`noise_table`.
+    """Walker's alias table of the negative-sampling distribution ``count ** ns_exponent``.
 
     Drawing a word costs one uniform index ``i`` and one uniform 32-bit integer ``u``: the word
     is ``i`` when ``u < accept[i]``, else ``alias[i]``. That is two memory reads instead of the
@@ -191,6 +169,7 @@ def alias_table(counts, ns_exponent):
     ----------
     counts : ndarray of shape (n_words,)
     ns_exponent : float
+        ``0.75`` is word2vec's; ``0`` samples uniformly; negative values favour rare words.
 
     Returns
     -------

@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_lexembed import SkipGramVectorizer
 from sklearn_lexembed._sgns import encode_chunks
-from sklearn_lexembed._vocab import alias_table, count_words, noise_table, subsample_thresholds
+from sklearn_lexembed._vocab import alias_table, count_words, subsample_thresholds
 from sklearn_lexembed.datasets import evaluation_path, load_lee_corpus, load_polarity
 
 LEE = load_lee_corpus()
@@ -59,14 +59,6 @@ def test_subsample_thresholds_follow_gensim_formula():
     got = subsample_thresholds(counts, 0.01) / (2**32 - 1)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert (subsample_thresholds(counts, 0) == 2**32 - 1).all()
-
-
-def test_noise_table_is_the_cumulative_unigram_power():
-    counts = np.array([16, 1])
-    table = noise_table(counts, 0.75)
-    # 16 ** 0.75 = 8 and 1 ** 0.75 = 1: the first word takes 8/9 of the domain.
-    assert table[-1] == 2**31 - 1
-    assert table[0] == round(8 / 9 * (2**31 - 1))
 
 
 def test_alias_table_draws_the_noise_distribution_exactly():
