@@ -20,7 +20,8 @@ import sklearn
 import torch
 import transformers
 
-from sklearn_lexembed.contextual import ContextualVectorizer, _forward_batches
+from sklearn_lexembed import ContextualVectorizer
+from sklearn_lexembed.contextual._batching import forward_batches as _forward_batches
 from sklearn_lexembed.datasets import evaluation_path, load_lee_corpus, load_polarity
 
 BATCH = 32

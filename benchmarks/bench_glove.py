@@ -73,7 +73,7 @@ def throughput(n_docs):
     from sklearn.feature_extraction.text import CountVectorizer
 
     from sklearn_lexembed import GloveVectorizer
-    from sklearn_lexembed._text import DEFAULT_TOKEN_PATTERN
+    from sklearn_lexembed._core.text import DEFAULT_TOKEN_PATTERN
 
     documents = _short_documents(n_docs)
     n_tokens = sum(len(d.split()) for d in documents)
@@ -126,8 +126,8 @@ def throughput(n_docs):
 def analogies(restrict_vocab):
     from gensim.models import KeyedVectors
 
-    from sklearn_lexembed._resources import load_word_vectors
     from sklearn_lexembed.datasets import evaluation_path
+    from sklearn_lexembed.static._resources import load_word_vectors
 
     path = evaluation_path("questions-words.txt")
     store = load_word_vectors("glove-wiki-gigaword-50")
@@ -159,7 +159,7 @@ def peak_mb():
 _LOAD_SCRIPT = _PEAK + """
 import json, time
 start = time.perf_counter()
-from sklearn_lexembed._resources import load_word_vectors
+from sklearn_lexembed.static._resources import load_word_vectors
 import pyarrow.parquet
 imported = time.perf_counter()
 store = load_word_vectors("glove-wiki-gigaword-50")
@@ -170,7 +170,7 @@ print(json.dumps({"seconds": loaded, "imports": imported - start, "maxrss_mb": p
 
 _BASELINE_SCRIPT = _PEAK + """
 import json
-import sklearn_lexembed._resources, pyarrow.parquet
+import sklearn_lexembed.static._resources, pyarrow.parquet
 print(json.dumps({"maxrss_mb": peak_mb()}))
 """
 

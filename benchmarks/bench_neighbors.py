@@ -135,7 +135,7 @@ def main():
     from sklearn.neighbors import NearestNeighbors
 
     from sklearn_lexembed import CosineNeighbors
-    from sklearn_lexembed._resources import load_word_vectors
+    from sklearn_lexembed.static._resources import load_word_vectors
 
     torch.set_num_threads(THREADS)
     faiss.omp_set_num_threads(THREADS)

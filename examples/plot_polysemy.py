@@ -19,8 +19,7 @@ GloVe vector that every occurrence would get.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sklearn_lexembed import GloveVectorizer
-from sklearn_lexembed.contextual import ContextualVectorizer
+from sklearn_lexembed import ContextualVectorizer, GloveVectorizer
 
 sentences = {
     "bank": [

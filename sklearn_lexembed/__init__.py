@@ -4,12 +4,20 @@ Heavy libraries (torch, transformers, faiss) are imported only when an estimator
 ``import sklearn_lexembed`` stays fast and safe in worker processes.
 """
 
-from ._store import WordVectors
+from ._core.cache import clear_cache
 from .contextual import ContextualVectorizer
-from .glove import GloveVectorizer
 from .neighbors import CosineNeighbors
 from .skipgram import SkipGramVectorizer
+from .static import GloveVectorizer, WordVectors
 
 __version__ = "0.1.0"
 
-__all__ = ["ContextualVectorizer", "CosineNeighbors", "GloveVectorizer", "SkipGramVectorizer", "WordVectors", "__version__"]
+__all__ = [
+    "ContextualVectorizer",
+    "CosineNeighbors",
+    "GloveVectorizer",
+    "SkipGramVectorizer",
+    "WordVectors",
+    "__version__",
+    "clear_cache",
+]

@@ -7,25 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .static._evaluation import evaluation_path
+
 __all__ = ["evaluation_path", "load_lee_corpus", "load_mini_newsgroups", "load_polarity"]
-
-
-def evaluation_path(name):
-    """Path of one of gensim's bundled evaluation files.
-
-    Parameters
-    ----------
-    name : str
-        ``"wordsim353.tsv"``, ``"simlex999.txt"``, ``"questions-words.txt"`` or another file
-        of ``gensim/test/test_data``.
-
-    Returns
-    -------
-    path : str
-    """
-    from gensim.test.utils import datapath
-
-    return datapath(name)
 
 
 def load_polarity():

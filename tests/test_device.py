@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from sklearn_lexembed._device import resolve_device, resolve_dtype  # noqa: E402
+from sklearn_lexembed._core.device import resolve_device, resolve_dtype  # noqa: E402
 
 
 @pytest.fixture

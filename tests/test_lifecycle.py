@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_lexembed import GloveVectorizer
-from sklearn_lexembed._resources import cache_info
+from sklearn_lexembed._core.cache import cache_info
 from sklearn_lexembed.datasets import load_polarity
 
 POLARITY, LABELS = load_polarity()

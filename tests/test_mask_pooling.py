@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from sklearn_lexembed._mask_pooling import mask_pool  # noqa: E402
+from sklearn_lexembed.contextual._mask_pooling import mask_pool  # noqa: E402
 
 # Two sequences, three positions, two dims. Sequence 0 has real tokens at 0 and 1 (position 2
 # is padding holding a large value that must be ignored); sequence 1 is all padding.

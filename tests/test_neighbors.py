@@ -170,7 +170,7 @@ def test_blocks_and_threads_do_not_change_the_answer():
 
 def test_index_larger_than_one_tile(monkeypatch):
     """Several tiles, a ragged last one, and the self row on a tile border."""
-    import sklearn_lexembed._knn as knn
+    import sklearn_lexembed.neighbors._exact as knn
 
     monkeypatch.setattr(knn, "_TILE", 64)
     data = np.random.default_rng(1).normal(size=(1000, 8))

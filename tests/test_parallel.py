@@ -31,7 +31,7 @@ def client():
 
 def _worker_loads(client):
     def loads():
-        from sklearn_lexembed._resources import cache_info
+        from sklearn_lexembed._core.cache import cache_info
 
         return cache_info()["loads"]
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sklearn_lexembed._pooling import (
+from sklearn_lexembed.static._pooling import (
     pool,
     remove_component,
     sif_weights,

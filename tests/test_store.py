@@ -4,8 +4,8 @@ import re
 import numpy as np
 import pytest
 
-from sklearn_lexembed._store import WordVectors
 from sklearn_lexembed.datasets import evaluation_path
+from sklearn_lexembed.static._store import WordVectors
 
 WORDS = ["north", "south", "east", "cat", "north"]
 VECTORS = np.array(

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sklearn_lexembed._subword import SubwordTable, ngram_hashes
+from sklearn_lexembed.static._subword import SubwordTable, ngram_hashes
 
 
 def _fnv1a(data: bytes) -> int:

@@ -1,6 +1,6 @@
 from sklearn.base import BaseEstimator
 
-from sklearn_lexembed._text import DEFAULT_TOKEN_PATTERN, build_analyzer
+from sklearn_lexembed._core.text import DEFAULT_TOKEN_PATTERN, build_analyzer
 
 
 class _Params(BaseEstimator):

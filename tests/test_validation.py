@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_lexembed._validation import check_documents, iter_documents
+from sklearn_lexembed._core.validation import check_documents, iter_documents
 
 DOCS = ["first document", "", "third one"]
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import StrOptions
-
+from .._core.compat import StrOptions
+from .._core.text import DEFAULT_TOKEN_PATTERN
+from ._base import FittedWords, StaticVectorizerBase
 from ._resources import load_word_vectors, vectors_source
-from ._static import StaticVectorizerBase
-from ._text import DEFAULT_TOKEN_PATTERN
-from ._validation import check_documents
 
 __all__ = ["GloveVectorizer"]
 
@@ -141,32 +138,11 @@ class GloveVectorizer(StaticVectorizerBase):
         self.persist = persist
 
     def _fit_word_vectors(self, X, y=None):
-        return load_word_vectors(self.vectors)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Load the vectors and learn the pooling statistics (idf or SIF) from ``X``.
-
-        Parameters
-        ----------
-        X : iterable of str
-            Training documents. Only ``pooling="tfidf"`` and ``"sif"`` learn from them; they
-            are validated either way.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : GloveVectorizer
-            The fitted vectorizer.
-        """
-        self._check_ngram_range()
-        documents = check_documents(X)
-        self.__dict__.pop("_composed", None)
-        return self._finish_fit(documents, self._fit_word_vectors(documents, y))
+        return FittedWords(load_word_vectors(self.vectors))
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: on Python >= 3.11 BaseEstimator.__getstate__ returns the live __dict__.
+        state = dict(super().__getstate__())
         source = vectors_source(self.vectors)
         if self.persist == "reference" and "word_vectors_" in state:
             if source is None or source[0] == "name" and not isinstance(self.vectors, str):

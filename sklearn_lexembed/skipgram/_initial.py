@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sgns import SGNSModel
-from ._store import WordVectors
-from ._subword import SubwordTable, ngram_hashes
+from ..static._oov import subword_table
+from ..static._store import WordVectors
+from ..static._subword import ngram_hashes
+from ._kernel import SGNSModel
 
 __all__ = ["drift", "initial_model", "start_from"]
 
@@ -63,13 +64,9 @@ def start_from(pretrained, words, model, min_n, max_n, strategy, anchor_strength
     model.input_vectors[known] = pretrained.vectors[rows[known]]
     new = np.flatnonzero(~known)
     if len(new):
-        # The same n-gram table GloveVectorizer composes unseen words with (shared per store).
-        table = pretrained.derived(
-            ("subword-table", min_n, max_n),
-            lambda: SubwordTable.from_word_vectors(pretrained.words, pretrained.vectors,
-                                                   min_n, max_n),
-        )
-        composed, found = table.compose([words[i] for i in new])
+        # The n-gram table GloveVectorizer composes unseen words with (shared per store).
+        composed, found = subword_table(pretrained, min_n, max_n).compose(
+            [words[i] for i in new])
         model.input_vectors[new[found]] = composed[found]
     if strategy == "freeze":
         model.word_lock[known] = 0.0
@@ -80,15 +77,26 @@ def start_from(pretrained, words, model, min_n, max_n, strategy, anchor_strength
     return known
 
 
-def drift(pretrained, store, known, benchmarks):
+def drift(before, store, known, benchmarks):
     """How far the known words moved: mean cosine, and word-similarity scores before/after.
 
-    ``benchmarks`` maps a name (``"ws353"``) to a word-pair file for ``evaluate_word_pairs``.
+    Parameters
+    ----------
+    before : ndarray of shape (n_known, n_dims)
+        The pretrained vectors of the known vocabulary words.
+    store : WordVectors
+        The trained vectors.
+    known : ndarray of shape (len(store),), dtype bool
+        Which vocabulary words had a pretrained vector.
+    benchmarks : dict of str to path
+        A name (``"ws353"``) for each word-pair file of ``evaluate_word_pairs``.
+
+    Returns
+    -------
+    drift : dict
     """
     words = [w for w, k in zip(store.words, known) if k]
     after = np.asarray(store.vectors[known])
-    before = np.asarray(pretrained.vectors[[pretrained.key_to_index[w] for w in words]],
-                        dtype=np.float32)
     norms = np.linalg.norm(after, axis=1) * np.linalg.norm(before, axis=1)
     cosine = np.einsum("ij,ij->i", after, before) / np.where(norms > 0, norms, 1.0)
     drift = {"mean_cosine": float(cosine.mean()) if len(words) else float("nan"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sgns import chunk_pairs
+from ._kernel import chunk_pairs
 
 __all__ = ["train_epochs_torch"]
 
@@ -36,7 +36,7 @@ def train_epochs_torch(model, epoch_chunks, *, thresholds, noise, window, negati
     """
     import torch
 
-    from ._sgns import _chunk_seed
+    from ._kernel import _chunk_seed
 
     generator = torch.Generator(device=device)
     generator.manual_seed(int(seed))

@@ -6,25 +6,16 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-    clone,
-)
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .._core.compat import HasMethods, Interval, StrOptions, fit_context
+from .._core.rows import unit_rows
+from .._core.threads import effective_threads
 from ._ann import FaissIndex, HnswIndex
-from ._knn import (
-    brute_kneighbors,
-    brute_radius_neighbors,
-    rank_candidates,
-    unit_rows,
-)
+from ._exact import brute_kneighbors, brute_radius_neighbors, rank_candidates
 
 __all__ = ["CosineNeighbors"]
 
@@ -68,11 +59,10 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``batch_size x 8192`` float32 scores for :meth:`kneighbors` and
         ``batch_size x n_samples_fit`` for :meth:`radius_neighbors`.
     n_jobs : int, default=None
-        Threads for the search. ``"brute"`` gives each thread whole query blocks (torch runs
-        one thread per block during the call, restored afterwards); faiss gets this many
-        OpenMP threads and hnswlib its ``num_threads``. None: torch's setting
-        (``torch.get_num_threads()``) for ``"brute"``, faiss' own setting, every core for
-        hnswlib. -1 uses every core.
+        Threads for the graph build and the search. ``"brute"`` gives each thread whole query
+        blocks (torch runs one thread per block during the call, restored afterwards); faiss
+        gets this many OpenMP threads and hnswlib its ``num_threads``. ``None`` means 1 unless
+        in a :func:`joblib.parallel_config` context; ``-1`` uses every core.
     faiss_index : str, default="HNSW32"
         faiss ``index_factory`` description for ``algorithm="faiss"``: ``"Flat"`` (exact),
         ``"HNSW32"`` (a graph with 32 links per node), ``"IVF1024,Flat"`` (1024 inverted
@@ -218,15 +208,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         except NotFittedError:
             self.encoder_ = clone(self.encoder).fit(X)
 
-    def _n_jobs(self):
-        if self.n_jobs is None:
-            return None
-        import os
-
-        return (os.cpu_count() or 1) if self.n_jobs < 0 else self.n_jobs
-
     # -------------------------------------------------------------------- fit
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Index the vectors (or the encoded texts) of ``X``.
 
@@ -260,7 +243,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             else:
                 ann = HnswIndex(m=self.hnsw_m, ef_construction=self.ef_construction,
                                 ef_search=self.ef_search, seed=seed)
-            self._ann = ann.build(self._fit_X, self._ann_threads())
+            self._ann = ann.build(self._fit_X, self._threads())
         return self
 
     def _resolve_algorithm(self, V):
@@ -279,19 +262,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             return "brute"
         return "hnsw"
 
-    def _brute_threads(self):
-        n_jobs = self._n_jobs()
-        if n_jobs is None:
-            import torch
-
-            return torch.get_num_threads()
-        return n_jobs
-
-    def _ann_threads(self):
-        n_jobs = self._n_jobs()
-        if self.effective_algorithm_ == "hnsw":
-            return -1 if n_jobs is None else n_jobs
-        return n_jobs  # None: faiss keeps its own setting
+    def _threads(self):
+        return effective_threads(self.n_jobs)
 
     # ---------------------------------------------------------------- queries
     def _queries(self, X):
@@ -346,7 +318,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             sims, indices = brute_kneighbors(self._fit_X, queries, n_neighbors,
                                              batch_size=self.batch_size,
                                              self_offset=self_offset,
-                                             n_threads=self._brute_threads())
+                                             n_threads=self._threads())
         else:
             sims, indices = self._ann_kneighbors(queries, n_neighbors, self_offset)
         if not return_distance:
@@ -357,7 +329,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         unit = np.ascontiguousarray(queries if self_offset is not None else unit_rows(queries))
         extra = self_offset is not None
         _, found = self._ann.search(unit, min(k + extra, self.n_samples_fit_),
-                                    self._ann_threads(), n_probe=self.n_probe,
+                                    self._threads(), n_probe=self.n_probe,
                                     ef_search=self.ef_search)
         if extra:
             # As scikit-learn does: drop the query itself, else the last neighbour.
@@ -370,7 +342,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # Rows the index could not fill (a small IVF probe) are answered exactly.
             exact[missing], found[missing] = brute_kneighbors(
                 self._fit_X, queries[missing], k, batch_size=self.batch_size,
-                n_threads=self._brute_threads())
+                n_threads=self._threads())
         return exact, found
 
     def radius_neighbors(self, X=None, radius=None, return_distance=True, sort_results=False):
@@ -410,7 +382,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         sims, indices = brute_radius_neighbors(
             self._fit_X, queries, float(radius), batch_size=self.batch_size,
             self_offset=self_offset, sort_results=sort_results,
-            n_threads=self._brute_threads())
+            n_threads=self._threads())
         indices = _object_array(indices)
         if not return_distance:
             return indices

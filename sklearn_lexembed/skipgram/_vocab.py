@@ -1,9 +1,11 @@
 """The vocabulary of a skip-gram corpus: word counts, subsampling thresholds, the noise table.
 
-One streaming pass counts words (memory bounded by ``max_vocab_size`` with word2vec.c's pruning);
-the kept words are sorted most frequent first, as gensim and word2vec.c order them. The
-subsampling thresholds and the negative-sampling table follow gensim 4's ``prepare_vocab`` and
-``make_cum_table`` so a ``sample`` or ``ns_exponent`` means what it means there.
+One streaming pass counts words (memory bounded by ``max_vocab_size`` with word2vec.c's pruning)
+and, when tf-idf pooling needs them, the documents each token occurs in; the kept words are
+sorted most frequent first, as gensim and word2vec.c order them. The subsampling thresholds
+follow gensim 4's ``prepare_vocab``, so a ``sample`` means what it means there; negative
+sampling draws from Walker's alias table of the same ``count ** ns_exponent`` distribution
+that gensim's ``make_cum_table`` bisects.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ import numba
 import numpy as np
 
 __all__ = ["Vocabulary", "alias_table", "count_words", "subsample_thresholds"]
-
-# gensim's noise-table domain: cumulative weights are scaled to [0, 2**31 - 1].
 
 
 class Vocabulary:
@@ -30,13 +30,16 @@ class Vocabulary:
         Documents in the corpus.
     n_tokens : int
         Tokens in the corpus, including the words that were not kept.
+    document_frequency : Counter or None, default=None
+        Documents containing each token (every token, kept or not), when counted.
     """
 
-    def __init__(self, words, counts, n_documents, n_tokens):
+    def __init__(self, words, counts, n_documents, n_tokens, document_frequency=None):
         self.words = words
         self.counts = counts
         self.n_documents = n_documents
         self.n_tokens = n_tokens
+        self.document_frequency = document_frequency
         self.index = {word: i for i, word in enumerate(words)}
 
     @property
@@ -51,7 +54,8 @@ def _prune(counts, min_reduce):
         del counts[word]
 
 
-def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_keep=None):
+def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_keep=None,
+                count_documents=False):
     """Count the words of a corpus in one pass and keep those seen ``min_count`` times.
 
     Parameters
@@ -67,6 +71,8 @@ def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_k
         seen once, then twice, ...), as word2vec.c and gensim do to bound memory.
     always_keep : container of str, default=None
         Words kept whenever they occur, whatever their count (pretrained words).
+    count_documents : bool, default=False
+        Also count the documents each token occurs in (for tf-idf pooling), never pruned.
 
     Returns
     -------
@@ -78,11 +84,14 @@ def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_k
         If the corpus is empty, has no token, or no word reaches ``min_count``.
     """
     counts = Counter()
+    document_frequency = Counter() if count_documents else None
     n_documents = n_tokens = 0
     min_reduce = 1
     for doc in documents:
         tokens = analyzer(doc)
         counts.update(tokens)
+        if document_frequency is not None:
+            document_frequency.update(set(tokens))
         n_documents += 1
         n_tokens += len(tokens)
         if max_vocab_size is not None and len(counts) > max_vocab_size:
@@ -110,7 +119,7 @@ def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_k
     word_counts = np.fromiter((c for _, c in kept), dtype=np.int64, count=len(kept))
     del counts, kept
     _release_freed_memory()
-    return Vocabulary(words, word_counts, n_documents, n_tokens)
+    return Vocabulary(words, word_counts, n_documents, n_tokens, document_frequency)
 
 
 def _release_freed_memory():

@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["POOLING_METHODS", "pool", "remove_component", "sif_weights", "zipf_probabilities"]
+__all__ = [
+    "POOLING_METHODS",
+    "gather_rows",
+    "pool",
+    "remove_component",
+    "sif_weights",
+    "zipf_probabilities",
+]
 
 POOLING_METHODS = ("mean", "max", "sif", "tfidf")
 
@@ -42,16 +49,33 @@ def _weighted_sum(indptr, rows, weights, tables, n_dims):
     return out
 
 
-def _max(indptr, rows, tables, n_dims):
-    n_docs = len(indptr) - 1
-    token_vectors = np.zeros((len(rows), n_dims), dtype=np.float32)
+def gather_rows(rows, tables, n_dims):
+    """The vector of each row of the stacked ``tables``; row ``-1`` is a zero vector.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (n_tokens,), dtype int64
+    tables : list of ndarray of shape (n_rows_k, n_dims)
+    n_dims : int
+
+    Returns
+    -------
+    vectors : ndarray of shape (n_tokens, n_dims), dtype float32
+    """
+    vectors = np.zeros((len(rows), n_dims), dtype=np.float32)
     start = 0
     for table in tables:
         stop = start + table.shape[0]
         mask = (rows >= start) & (rows < stop)
         if mask.any():
-            token_vectors[mask] = table[rows[mask] - start]
+            vectors[mask] = table[rows[mask] - start]
         start = stop
+    return vectors
+
+
+def _max(indptr, rows, tables, n_dims):
+    n_docs = len(indptr) - 1
+    token_vectors = gather_rows(rows, tables, n_dims)
     out = np.zeros((n_docs, n_dims), dtype=np.float32)
     nonempty = np.diff(indptr) > 0
     if nonempty.any():

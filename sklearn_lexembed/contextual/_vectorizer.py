@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import os
 import warnings
-from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._device import resolve_device, resolve_dtype
-from ._hf import load_model
+from .._core.compat import Interval, StrOptions, fit_context
+from .._core.device import resolve_device, resolve_dtype
+from .._core.rows import unit_rows
+from .._core.threads import effective_threads, torch_threads
+from .._core.validation import check_documents
+from ._batching import combine_windows, encode_texts, forward_batches, merge_words, windows
+from ._loading import load_model
 from ._mask_pooling import mask_pool
-from ._validation import check_documents
 
 __all__ = ["ContextualVectorizer"]
-
-# Padded tokens per batch for every document slot: long documents get smaller batches, so a
-# batch's memory stays bounded while short sentences still fill ``batch_size``.
-_TOKENS_PER_SLOT = 128
-# Fraction of a chunk shared with the next one when long_text="chunk".
-_CHUNK_OVERLAP = 0.25
 
 
 class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -70,8 +61,9 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Model precision. ``"auto"`` is float32 on CPU/MPS, bfloat16 (else float16) on CUDA.
         Pooling always sums in float32.
     n_jobs : int, default=None
-        Torch CPU threads during ``transform`` (the previous setting is restored after the
-        call). None leaves torch's setting alone; -1 uses every core.
+        Torch CPU threads during ``transform`` (torch's setting is restored after the call).
+        ``None`` means 1 unless in a :func:`joblib.parallel_config` context; ``-1`` uses every
+        core, which is what a single embedding job on a dedicated machine wants.
     verbose : bool, default=False
         Show a progress bar (tqdm) over batches.
 
@@ -98,7 +90,8 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     Speed: every document is tokenised once (the Rust tokenizer, in one batch call); the
     sequences are sorted by *token* count and padded per batch only, so padding stays a few
     per cent of the tokens; outputs are put back in input order. Each document's vector does
-    not depend on its batch-mates (padding is masked), up to float rounding (~1e-6).
+    not depend on its batch-mates (padding is masked), up to float rounding (~1e-6). Torch
+    runs on ``n_jobs`` threads: pass ``n_jobs=-1`` to use every core.
 
     Loading and pickling: ``fit`` loads the model; it learns nothing from ``X``. Loaded models
     are cached per process by location, device and dtype, so clones in a grid search load the
@@ -168,7 +161,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         tags.input_tags.two_d_array = False
         return tags
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Load the model (it learns nothing from ``X``, which is only validated).
 
@@ -227,15 +220,14 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             return np.zeros((0, self.n_features_out_), dtype=np.float32)
         loaded = self._model()
         sequences, owners, weights, _ = self._sequences(loaded, documents)
-        with _torch_threads(self.n_jobs):
+        with torch_threads(effective_threads(self.n_jobs)):
             pooled = np.empty((len(sequences), self.n_features_out_), dtype=np.float32)
-            for indices, hidden, mask in _forward_batches(loaded, sequences, self.layer,
+            for indices, hidden, mask in forward_batches(loaded, sequences, self.layer,
                                                           self.batch_size, self.verbose):
                 pooled[indices] = mask_pool(hidden, mask, self.pooling).cpu().numpy()
-        out = _combine(pooled, owners, weights, len(documents), self.pooling)
+        out = combine_windows(pooled, owners, weights, len(documents), self.pooling)
         if self.normalize:
-            norms = np.linalg.norm(out, axis=1, keepdims=True)
-            out /= np.maximum(norms, 1e-12)
+            out = unit_rows(out)
         return out
 
     def transform_tokens(self, X):
@@ -257,13 +249,13 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         check_is_fitted(self)
         documents = check_documents(X)
         loaded = self._model()
-        encodings = _encode_texts(loaded, documents)
+        encodings = encode_texts(loaded, documents)
         sequences, owners, _, starts = self._sequences(loaded, documents, encodings)
         n_prefix = len(loaded.prefix)
         sums = [np.zeros((len(e.ids), self.n_features_out_), np.float32) for e in encodings]
         counts = [np.zeros(len(e.ids), np.float32) for e in encodings]
-        with _torch_threads(self.n_jobs):
-            for indices, hidden, _ in _forward_batches(loaded, sequences, self.layer,
+        with torch_threads(effective_threads(self.n_jobs)):
+            for indices, hidden, _ in forward_batches(loaded, sequences, self.layer,
                                                        self.batch_size, self.verbose):
                 hidden = hidden.float().cpu().numpy()
                 for row, seq in enumerate(indices):
@@ -272,7 +264,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                     sums[doc][start:start + n_content] += hidden[row, n_prefix:n_prefix
                                                                  + n_content]
                     counts[doc][start:start + n_content] += 1
-        return [_merge_words(text, enc, total, count)
+        return [merge_words(text, enc, total, count)
                 for text, enc, total, count in zip(documents, encodings, sums, counts,
                                                    strict=True)]
 
@@ -291,7 +283,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _sequences(self, loaded, documents, encodings=None):
         """Token id sequences (with special tokens), their document, weight and first token."""
         if encodings is None:
-            encodings = _encode_texts(loaded, documents)
+            encodings = encode_texts(loaded, documents)
         size = self.max_length_ - loaded.n_special
         sequences, owners, weights, starts = [], [], [], []
         n_truncated = 0
@@ -301,7 +293,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 n_truncated += len(ids) > size
                 spans = [(0, min(len(ids), size))]
             else:
-                spans = _windows(len(ids), size)
+                spans = windows(len(ids), size)
             for start, end in spans:
                 sequences.append(loaded.prefix + ids[start:end] + loaded.suffix)
                 owners.append(doc)
@@ -322,121 +314,3 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         state = self.__dict__.copy()
         state.pop("_loaded", None)
         return state
-
-
-def _encode_texts(loaded, documents):
-    # The Rust backend tokenises the whole list in parallel, without special tokens or
-    # truncation (they are added per window).
-    return loaded.backend.encode_batch(documents, add_special_tokens=False)
-
-
-def _windows(n_tokens, size):
-    """(start, end) windows of at most ``size`` tokens covering ``range(n_tokens)``."""
-    if n_tokens <= size:
-        return [(0, n_tokens)]
-    stride = max(1, size - int(size * _CHUNK_OVERLAP))
-    spans = []
-    start = 0
-    while True:
-        end = min(start + size, n_tokens)
-        spans.append((start, end))
-        if end == n_tokens:
-            return spans
-        start += stride
-
-
-def _forward_batches(loaded, sequences, layer, batch_size, verbose):
-    """Run the model over ``sequences`` sorted by length; yield (indices, hidden, mask)."""
-    import torch
-
-    lengths = np.fromiter((len(s) for s in sequences), dtype=np.intp, count=len(sequences))
-    order = np.argsort(lengths, kind="stable")
-    budget = batch_size * _TOKENS_PER_SLOT
-    batches, current = [], []
-    for index in order:
-        if current and (len(current) == batch_size
-                        or (len(current) + 1) * lengths[index] > budget):
-            batches.append(current)
-            current = []
-        current.append(index)
-    if current:
-        batches.append(current)
-    if verbose:
-        from tqdm.auto import tqdm
-
-        batches = tqdm(batches, desc="ContextualVectorizer", unit="batch")
-    model = loaded.model
-    need_hidden = layer != -1
-    with torch.inference_mode():
-        for batch in batches:
-            width = int(lengths[batch[-1]])
-            ids = np.full((len(batch), width), loaded.pad_id, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, index in enumerate(batch):
-                n = lengths[index]
-                ids[row, :n] = sequences[index]
-                mask[row, :n] = 1
-            ids_t = torch.from_numpy(ids).to(loaded.device)
-            mask_t = torch.from_numpy(mask).to(loaded.device)
-            output = model(input_ids=ids_t, attention_mask=mask_t,
-                           output_hidden_states=need_hidden)
-            hidden = output.hidden_states[layer] if need_hidden else output.last_hidden_state
-            yield np.asarray(batch), hidden, mask_t
-
-
-def _combine(pooled, owners, weights, n_documents, pooling):
-    """One row per document from its windows: weighted mean, or the max for max pooling."""
-    if len(owners) == n_documents:
-        out = np.empty_like(pooled)
-        out[owners] = pooled
-        return out
-    if pooling == "max":
-        out = np.full((n_documents, pooled.shape[1]), -np.inf, dtype=np.float32)
-        np.maximum.at(out, owners, pooled)
-        return out
-    out = np.zeros((n_documents, pooled.shape[1]), dtype=np.float64)
-    np.add.at(out, owners, pooled * weights[:, None])
-    total = np.bincount(owners, weights=weights, minlength=n_documents)
-    return (out / total[:, None]).astype(np.float32)
-
-
-def _merge_words(text, encoding, sums, counts):
-    seen = counts > 0
-    words, rows = [], []
-    current, pieces = None, []
-    word_ids = encoding.word_ids
-    offsets = encoding.offsets
-
-    def flush():
-        if pieces:
-            begin, finish = offsets[pieces[0]][0], offsets[pieces[-1]][1]
-            words.append(text[begin:finish])
-            vecs = sums[pieces] / counts[pieces, None]
-            rows.append(vecs.mean(axis=0))
-
-    for position, word in enumerate(word_ids):
-        if not seen[position]:
-            continue
-        if word is None or word != current:
-            flush()
-            current, pieces = word, []
-        pieces.append(position)
-    flush()
-    matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), sums.shape[1])
-    return words, matrix
-
-
-@contextmanager
-def _torch_threads(n_jobs):
-    if n_jobs is None:
-        yield
-        return
-    import torch
-
-    previous = torch.get_num_threads()
-    wanted = os.cpu_count() or 1 if n_jobs < 0 else max(1, n_jobs)
-    torch.set_num_threads(wanted)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)

@@ -1,0 +1,6 @@
+"""What every part of the package shares; imports nothing else from the package.
+
+Documents in (``validation``), tokens (``text``), device and dtype (``device``), the one
+``n_jobs`` rule (``threads``), the one per-process cache (``cache``), every private
+scikit-learn import (``compat``) and unit-normalised rows (``rows``).
+"""
