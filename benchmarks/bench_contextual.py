@@ -40,8 +40,11 @@ def corpora():
     polarity, _ = load_polarity()
     with open(evaluation_path("lee.cor"), encoding="latin-1") as fin:
         lee_text = " ".join(line.strip() for line in fin)
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(load_lee_corpus()) + " "
-                                     + lee_text) if len(s.split()) >= 3]
+    sentences = [
+        s
+        for s in re.split(r"(?<=[.!?])\s+", " ".join(load_lee_corpus()) + " " + lee_text)
+        if len(s.split()) >= 3
+    ]
     short = (polarity + sentences)[:2000]
     long_docs = load_lee_corpus()
     mix = short + long_docs
@@ -55,8 +58,13 @@ def naive(loaded, docs):
     rows, padded, real = [], 0, 0
     with torch.inference_mode():
         for start in range(0, len(docs), BATCH):
-            enc = tok(docs[start:start + BATCH], padding=True, truncation=True,
-                      max_length=loaded.max_length, return_tensors="pt")
+            enc = tok(
+                docs[start : start + BATCH],
+                padding=True,
+                truncation=True,
+                max_length=loaded.max_length,
+                return_tensors="pt",
+            )
             padded += enc["attention_mask"].numel()
             real += int(enc["attention_mask"].sum())
             hidden = model(**enc).last_hidden_state
@@ -87,10 +95,12 @@ def main():
     import warnings
 
     warnings.simplefilter("ignore")
-    print(f"python {sys.version.split()[0]}, torch {torch.__version__}, transformers "
-          f"{transformers.__version__}, sentence-transformers {sentence_transformers.__version__}, "
-          f"scikit-learn {sklearn.__version__}; threads={torch.get_num_threads()}, "
-          f"batch_size={BATCH}, device=cpu, float32")
+    print(
+        f"python {sys.version.split()[0]}, torch {torch.__version__}, transformers "
+        f"{transformers.__version__}, sentence-transformers {sentence_transformers.__version__}, "
+        f"scikit-learn {sklearn.__version__}; threads={torch.get_num_threads()}, "
+        f"batch_size={BATCH}, device=cpu, float32"
+    )
     ours = ContextualVectorizer(normalize=True, batch_size=BATCH, device="cpu").fit([])
     loaded = ours._model()
     st = sentence_transformers.SentenceTransformer(ours.model_source_[1], device="cpu")
@@ -98,9 +108,11 @@ def main():
     data = corpora()
     ours.transform(data["(a) short"][:64])
     st.encode(data["(a) short"][:64], batch_size=BATCH)
-    print(f"{'corpus':10} {'docs':>5} {'tokens':>7} | {'ours d/s':>8} {'st d/s':>7} "
-          f"{'naive d/s':>9} | {'ours tok/s':>10} | {'st/ours':>7} {'naive/ours':>10} | "
-          f"{'pad ours':>8} {'pad st':>6} {'pad naive':>9} | {'min cos':>9} | rss MB")
+    print(
+        f"{'corpus':10} {'docs':>5} {'tokens':>7} | {'ours d/s':>8} {'st d/s':>7} "
+        f"{'naive d/s':>9} | {'ours tok/s':>10} | {'st/ours':>7} {'naive/ours':>10} | "
+        f"{'pad ours':>8} {'pad st':>6} {'pad naive':>9} | {'min cos':>9} | rss MB"
+    )
     for name, docs in data.items():
         t0 = time.perf_counter()
         x_ours = ours.transform(docs)
@@ -116,16 +128,19 @@ def main():
         order = np.argsort([-len(d) for d in docs], kind="stable")
         pad_s = 0
         for start in range(0, len(docs), BATCH):
-            batch = [docs[i] for i in order[start:start + BATCH]]
-            enc = loaded.tokenizer(batch, padding=True, truncation=True,
-                                   max_length=loaded.max_length)
+            batch = [docs[i] for i in order[start : start + BATCH]]
+            enc = loaded.tokenizer(
+                batch, padding=True, truncation=True, max_length=loaded.max_length
+            )
             pad_s += len(batch) * len(enc["input_ids"][0])
         cos = (x_ours * x_st).sum(1).min()
         n = len(docs)
-        print(f"{name:10} {n:5d} {real_o:7d} | {n / t_ours:8.1f} {n / t_st:7.1f} "
-              f"{n / t_naive:9.1f} | {real_o / t_ours:10.0f} | {t_st / t_ours:7.2f} "
-              f"{t_naive / t_ours:10.2f} | {pad_o / real_o - 1:8.1%} {pad_s / real_o - 1:6.1%} "
-              f"{pad_n / real_n - 1:9.1%} | {cos:.7f} | {peak_rss_mb():.0f}")
+        print(
+            f"{name:10} {n:5d} {real_o:7d} | {n / t_ours:8.1f} {n / t_st:7.1f} "
+            f"{n / t_naive:9.1f} | {real_o / t_ours:10.0f} | {t_st / t_ours:7.2f} "
+            f"{t_naive / t_ours:10.2f} | {pad_o / real_o - 1:8.1%} {pad_s / real_o - 1:6.1%} "
+            f"{pad_n / real_n - 1:9.1%} | {cos:.7f} | {peak_rss_mb():.0f}"
+        )
         assert np.abs(x_naive - x_st).max() < 1e-4
 
 

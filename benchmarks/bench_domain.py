@@ -38,15 +38,42 @@ sys.path.insert(0, str(HERE))
 # WordNet's lexicographer file numbers of the noun supersenses (lexnames(5WN)); noun.Tops (3)
 # holds the 50-odd unique beginners and is left out.
 NOUN_SUPERSENSES = {
-    4: "act", 5: "animal", 6: "artifact", 7: "attribute", 8: "body", 9: "cognition",
-    10: "communication", 11: "event", 12: "feeling", 13: "food", 14: "group", 15: "location",
-    16: "motive", 17: "object", 18: "person", 19: "phenomenon", 20: "plant", 21: "possession",
-    22: "process", 23: "quantity", 24: "relation", 25: "shape", 26: "state", 27: "substance",
+    4: "act",
+    5: "animal",
+    6: "artifact",
+    7: "attribute",
+    8: "body",
+    9: "cognition",
+    10: "communication",
+    11: "event",
+    12: "feeling",
+    13: "food",
+    14: "group",
+    15: "location",
+    16: "motive",
+    17: "object",
+    18: "person",
+    19: "phenomenon",
+    20: "plant",
+    21: "possession",
+    22: "process",
+    23: "quantity",
+    24: "relation",
+    25: "shape",
+    26: "state",
+    27: "substance",
     28: "time",
 }
 DIM = 50
-COMMON = {"vector_size": DIM, "window": 5, "negative": 5, "min_count": 5, "epochs": 5,
-          "subwords": False, "n_jobs": 2}
+COMMON = {
+    "vector_size": DIM,
+    "window": 5,
+    "negative": 5,
+    "min_count": 5,
+    "epochs": 5,
+    "subwords": False,
+    "n_jobs": 2,
+}
 
 
 def noun_definitions():
@@ -71,7 +98,7 @@ def split(n_train, n_test, seed):
 
     pairs = noun_definitions()
     random.Random(seed).shuffle(pairs)
-    test, train = pairs[:n_test], pairs[n_test:n_test + n_train]
+    test, train = pairs[:n_test], pairs[n_test : n_test + n_train]
     held_out = {definition for definition, _ in test}
     # A gloss document is "definition; examples": drop the ones whose definition is a test one.
     corpus = [doc for doc in wordnet_documents() if doc.split('; "')[0].strip() not in held_out]
@@ -83,8 +110,12 @@ def evaluate_vectors(store):
 
     ws353 = store.evaluate_word_pairs(evaluation_path("wordsim353.tsv"))
     simlex = store.evaluate_word_pairs(evaluation_path("simlex999.txt"))
-    return {"ws353": float(ws353[1].statistic), "ws353_oov": ws353[2],
-            "simlex": float(simlex[1].statistic), "simlex_oov": simlex[2]}
+    return {
+        "ws353": float(ws353[1].statistic),
+        "ws353_oov": ws353[2],
+        "simlex": float(simlex[1].statistic),
+        "simlex_oov": simlex[2],
+    }
 
 
 def downstream(vectorizer, train, test, seed):
@@ -99,8 +130,10 @@ def downstream(vectorizer, train, test, seed):
     classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     classifier.fit(x_train, y_train)
     predicted = classifier.predict(x_test)
-    return {"accuracy": accuracy_score(y_test, predicted),
-            "macro_f1": f1_score(y_test, predicted, average="macro")}
+    return {
+        "accuracy": accuracy_score(y_test, predicted),
+        "macro_f1": f1_score(y_test, predicted, average="macro"),
+    }
 
 
 def versions():
@@ -111,12 +144,15 @@ def versions():
 
     import sklearn_lexembed
 
-    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent,
-                              capture_output=True, text=True).stdout.strip()
-    return (f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-            f"{sklearn.__version__}, torch {torch.__version__}, numba {numba.__version__}, "
-            f"gensim {gensim.__version__}, sklearn-lexembed {sklearn_lexembed.__version__} "
-            f"(git {revision})")
+    revision = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent, capture_output=True, text=True
+    ).stdout.strip()
+    return (
+        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+        f"{sklearn.__version__}, torch {torch.__version__}, numba {numba.__version__}, "
+        f"gensim {gensim.__version__}, sklearn-lexembed {sklearn_lexembed.__version__} "
+        f"(git {revision})"
+    )
 
 
 def uptime():
@@ -126,15 +162,20 @@ def uptime():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--seeds", type=int, default=1,
-                        help="repeat with this many seeds (split and training)")
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="repeat with this many seeds (split and training)"
+    )
     parser.add_argument("--anchor-strength", type=float, default=1.0)
-    parser.add_argument("--output", default=None,
-                        help="markdown result file (default: benchmarks/results/domain.md, not "
-                             "written with --quick)")
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="markdown result file (default: benchmarks/results/domain.md, not "
+        "written with --quick)",
+    )
     args = parser.parse_args()
     command = ".venv/bin/python benchmarks/" + " ".join(
-        [Path(sys.argv[0]).name] + [shlex.quote(a) for a in sys.argv[1:]])
+        [Path(sys.argv[0]).name] + [shlex.quote(a) for a in sys.argv[1:]]
+    )
     n_train, n_test = (2000, 1000) if args.quick else (20000, 5000)
 
     from sklearn_lexembed import GloveVectorizer, SkipGramVectorizer
@@ -159,29 +200,44 @@ def main():
             print("\n".join(head), flush=True)
         contenders = {
             "(a) GloVe 6B 50d, pretrained only": (GloveVectorizer, {}),
-            "(b) skip-gram from scratch": (SkipGramVectorizer,
-                                           dict(COMMON, random_state=seed)),
+            "(b) skip-gram from scratch": (SkipGramVectorizer, dict(COMMON, random_state=seed)),
         }
         for strategy in ("freeze", "anchor", "free"):
-            contenders[f"(c) GloVe adapted, {strategy}"] = (SkipGramVectorizer, dict(
-                COMMON, init_vectors="glove-wiki-gigaword-50", init_strategy=strategy,
-                anchor_strength=args.anchor_strength, random_state=seed))
+            contenders[f"(c) GloVe adapted, {strategy}"] = (
+                SkipGramVectorizer,
+                dict(
+                    COMMON,
+                    init_vectors="glove-wiki-gigaword-50",
+                    init_strategy=strategy,
+                    anchor_strength=args.anchor_strength,
+                    random_state=seed,
+                ),
+            )
         for name, (estimator, params) in contenders.items():
             start = time.perf_counter()
             vectorizer = estimator(**params).fit(corpus)
             seconds = time.perf_counter() - start
-            row = {"fit_seconds": seconds, **downstream(vectorizer, train, test, seed),
-                   **evaluate_vectors(vectorizer.word_vectors_)}
+            row = {
+                "fit_seconds": seconds,
+                **downstream(vectorizer, train, test, seed),
+                **evaluate_vectors(vectorizer.word_vectors_),
+            }
             drift = getattr(vectorizer, "drift_", None)
             if drift:
                 row.update({f"drift_{k}": v for k, v in drift.items()})
             rows.setdefault(name, []).append(row)
-            print(f"seed {seed} {name}: fit {seconds:.1f} s, accuracy {row['accuracy']:.4f}, "
-                  f"macro-F1 {row['macro_f1']:.4f}, WS353 {row['ws353']:.3f}, SimLex "
-                  f"{row['simlex']:.3f}"
-                  + (f", drift mean cosine {drift['mean_cosine']:.3f}, WS353 on known words "
-                     f"{drift['ws353_before']:.3f} -> {drift['ws353_after']:.3f}" if drift else ""),
-                  flush=True)
+            print(
+                f"seed {seed} {name}: fit {seconds:.1f} s, accuracy {row['accuracy']:.4f}, "
+                f"macro-F1 {row['macro_f1']:.4f}, WS353 {row['ws353']:.3f}, SimLex "
+                f"{row['simlex']:.3f}"
+                + (
+                    f", drift mean cosine {drift['mean_cosine']:.3f}, WS353 on known words "
+                    f"{drift['ws353_before']:.3f} -> {drift['ws353_after']:.3f}"
+                    if drift
+                    else ""
+                ),
+                flush=True,
+            )
 
     def mean(name, key):
         values = [r[key] for r in rows[name] if key in r]
@@ -190,28 +246,36 @@ def main():
     def fmt(value, spec=".3f"):
         return "" if value is None else format(value, spec)
 
-    lines = ["| vectors | accuracy | macro-F1 | WS353 | SimLex | drift: mean cos | WS353 known "
-             "before | WS353 known after | fit s |", "|" + "---|" * 9]
+    lines = [
+        "| vectors | accuracy | macro-F1 | WS353 | SimLex | drift: mean cos | WS353 known "
+        "before | WS353 known after | fit s |",
+        "|" + "---|" * 9,
+    ]
     for name in rows:
         lines.append(
             f"| {name} | {fmt(mean(name, 'accuracy'), '.4f')} | "
             f"{fmt(mean(name, 'macro_f1'), '.4f')} | {fmt(mean(name, 'ws353'))} | "
             f"{fmt(mean(name, 'simlex'))} | {fmt(mean(name, 'drift_mean_cosine'))} | "
             f"{fmt(mean(name, 'drift_ws353_before'))} | {fmt(mean(name, 'drift_ws353_after'))} | "
-            f"{fmt(mean(name, 'fit_seconds'), '.1f')} |")
+            f"{fmt(mean(name, 'fit_seconds'), '.1f')} |"
+        )
     glove, scratch = "(a) GloVe 6B 50d, pretrained only", "(b) skip-gram from scratch"
     best_baseline = max(mean(glove, "accuracy"), mean(scratch, "accuracy"))
     goals = []
     for strategy in ("freeze", "anchor", "free"):
         name = f"(c) GloVe adapted, {strategy}"
         gain = mean(name, "accuracy") - best_baseline
-        goals.append(f"- {strategy}: accuracy {gain:+.4f} against the better baseline "
-                     f"({'beats both' if gain > 0 else 'does not beat both'})")
+        goals.append(
+            f"- {strategy}: accuracy {gain:+.4f} against the better baseline "
+            f"({'beats both' if gain > 0 else 'does not beat both'})"
+        )
     anchor = "(c) GloVe adapted, anchor"
     ws_change = mean(anchor, "drift_ws353_after") - mean(anchor, "drift_ws353_before")
-    goals.append(f"- anchor keeps WS353 (on the known words) within 0.02 of GloVe, i.e. loses "
-                 f"at most 0.02: change {ws_change:+.3f} "
-                 f"({'met' if ws_change >= -0.02 else 'missed'})")
+    goals.append(
+        f"- anchor keeps WS353 (on the known words) within 0.02 of GloVe, i.e. loses "
+        f"at most 0.02: change {ws_change:+.3f} "
+        f"({'met' if ws_change >= -0.02 else 'missed'})"
+    )
     body = "\n".join(lines) + "\n\n" + "\n".join(goals) + f"\n\nload at end: {uptime()}"
     print("\n" + body)
     output = args.output or (None if args.quick else HERE / "results" / "domain.md")
@@ -222,7 +286,8 @@ def main():
             f"Columns are means over {args.seeds} seed(s). WS353 / SimLex: Spearman of all the "
             "model's vectors (pairs with an unknown word skipped, as gensim does). drift: "
             "``drift_`` of the adapted model, on the pretrained words that occur in the "
-            "corpus.\n\n```\n" + "\n".join(head) + "\n```\n\n" + body + "\n")
+            "corpus.\n\n```\n" + "\n".join(head) + "\n```\n\n" + body + "\n"
+        )
         print(f"\nwrote {output}")
 
 

@@ -34,9 +34,11 @@ def _versions():
 
     import sklearn_lexembed
 
-    return (f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-            f"{sklearn.__version__}, gensim {gensim.__version__}, torch {torch.__version__}, "
-            f"sklearn-lexembed {sklearn_lexembed.__version__}")
+    return (
+        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+        f"{sklearn.__version__}, gensim {gensim.__version__}, torch {torch.__version__}, "
+        f"sklearn-lexembed {sklearn_lexembed.__version__}"
+    )
 
 
 def _short_documents(n_docs):
@@ -101,7 +103,8 @@ def throughput(n_docs):
         "sklearn-lexembed GloveVectorizer (oov=ignore)": lambda: ours_ignore.transform(documents),
         "gensim KeyedVectors per-document loop": gensim_loop,
         "scikit-learn CountVectorizer.transform (floor)": lambda: count_vectorizer.transform(
-            documents),
+            documents
+        ),
     }
     zeugma, why_not = _zeugma_transformer(keyed_vectors)
     if zeugma is not None:
@@ -119,8 +122,10 @@ def throughput(n_docs):
         print(f"{name:52s} {len(documents) / seconds:10.0f} {seconds / ours_seconds:10.2f}")
 
     ignore = ours_ignore.transform(documents)
-    print(f"\nagreement: oov=ignore vs the gensim loop, max abs diff "
-          f"{np.abs(ignore - gensim_loop()).max():.2e}")
+    print(
+        f"\nagreement: oov=ignore vs the gensim loop, max abs diff "
+        f"{np.abs(ignore - gensim_loop()).max():.2e}"
+    )
 
 
 def analogies(restrict_vocab):
@@ -156,7 +161,9 @@ def peak_mb():
             return int(line.split()[1]) / 1024
 """
 
-_LOAD_SCRIPT = _PEAK + """
+_LOAD_SCRIPT = (
+    _PEAK
+    + """
 import json, time
 start = time.perf_counter()
 from sklearn_lexembed.static._resources import load_word_vectors
@@ -167,34 +174,45 @@ loaded = time.perf_counter() - imported
 store.word_vectors(["king", "queen"])
 print(json.dumps({"seconds": loaded, "imports": imported - start, "maxrss_mb": peak_mb()}))
 """
+)
 
-_BASELINE_SCRIPT = _PEAK + """
+_BASELINE_SCRIPT = (
+    _PEAK
+    + """
 import json
 import sklearn_lexembed.static._resources, pyarrow.parquet
 print(json.dumps({"maxrss_mb": peak_mb()}))
 """
+)
 
 
 def load_cost():
     def run(script):
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     baseline = run(_BASELINE_SCRIPT)
     loaded = run(_LOAD_SCRIPT)
     print("\ndefault vectors (glove-wiki-gigaword-50, 400000 x 50) in a fresh process:")
     print(f"  load time {loaded['seconds']:.2f} s (after {loaded['imports']:.2f} s of imports)")
-    print(f"  peak RSS {loaded['maxrss_mb']:.0f} MB, of which the load adds "
-          f"{loaded['maxrss_mb'] - baseline['maxrss_mb']:.0f} MB (the 80 MB matrix is "
-          "memory-mapped: pages are shared, not copied)")
+    print(
+        f"  peak RSS {loaded['maxrss_mb']:.0f} MB, of which the load adds "
+        f"{loaded['maxrss_mb'] - baseline['maxrss_mb']:.0f} MB (the 80 MB matrix is "
+        "memory-mapped: pages are shared, not copied)"
+    )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--only", choices=["throughput", "analogies", "load"], action="append",
-                        help="run only these parts (default: all)")
+    parser.add_argument(
+        "--only",
+        choices=["throughput", "analogies", "load"],
+        action="append",
+        help="run only these parts (default: all)",
+    )
     args = parser.parse_args()
     parts = args.only or ["throughput", "analogies", "load"]
     import torch

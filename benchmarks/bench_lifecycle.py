@@ -42,11 +42,13 @@ def _versions():
 
     import sklearn_lexembed
 
-    return (f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-            f"{sklearn.__version__}, joblib {joblib.__version__}, dask {dask.__version__}, "
-            f"distributed {distributed.__version__}, skops {skops.__version__}, gensim "
-            f"{gensim.__version__}, torch {torch.__version__}, sklearn-lexembed "
-            f"{sklearn_lexembed.__version__}")
+    return (
+        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+        f"{sklearn.__version__}, joblib {joblib.__version__}, dask {dask.__version__}, "
+        f"distributed {distributed.__version__}, skops {skops.__version__}, gensim "
+        f"{gensim.__version__}, torch {torch.__version__}, sklearn-lexembed "
+        f"{sklearn_lexembed.__version__}"
+    )
 
 
 def _load():
@@ -64,12 +66,18 @@ def grid_search(quick):
 
     texts, labels = load_mini_newsgroups()
     grid = {"emb__window": [2, 5], "emb__vector_size": [50, 100]}
-    pipeline = Pipeline([
-        ("emb", SkipGramVectorizer(min_count=2, epochs=2 if quick else 10, subwords=False,
-                                   random_state=0, n_jobs=1)),
-        ("scale", StandardScaler()),
-        ("clf", LogisticRegression(max_iter=2000)),
-    ])
+    pipeline = Pipeline(
+        [
+            (
+                "emb",
+                SkipGramVectorizer(
+                    min_count=2, epochs=2 if quick else 10, subwords=False, random_state=0, n_jobs=1
+                ),
+            ),
+            ("scale", StandardScaler()),
+            ("clf", LogisticRegression(max_iter=2000)),
+        ]
+    )
     times, results = {}, {}
     for n_jobs in (1, 2):
         start = time.perf_counter()
@@ -110,15 +118,21 @@ def dask_embedding(quick):
     estimators = {
         "GloveVectorizer(persist='reference')": GloveVectorizer(persist="reference").fit(texts),
         "SkipGramVectorizer (Lee, 50d)": SkipGramVectorizer(
-            vector_size=50, epochs=5, random_state=0).fit(load_lee_corpus()),
+            vector_size=50, epochs=5, random_state=0
+        ).fit(load_lee_corpus()),
     }
-    lines = [f"## Dask LocalCluster (2 worker processes x 1 thread) vs in-process, "
-             f"{n_docs:,} documents", "",
-             "| estimator | in-process docs/s | cluster docs/s | cluster / in-process | identical |",
-             "|---|---|---|---|---|"]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
+    lines = [
+        f"## Dask LocalCluster (2 worker processes x 1 thread) vs in-process, {n_docs:,} documents",
+        "",
+        "| estimator | in-process docs/s | cluster docs/s | cluster / in-process | identical |",
+        "|---|---|---|---|---|",
+    ]
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         series = dd.from_pandas(pd.Series(documents), npartitions=16).persist()
         for name, estimator in estimators.items():
             start = time.perf_counter()
@@ -129,11 +143,16 @@ def dask_embedding(quick):
             frame = transform_partitions(estimator, series).compute()
             remote = time.perf_counter() - start
             same = np.array_equal(frame.to_numpy(), expected)
-            lines.append(f"| {name} | {n_docs / local:,.0f} | {n_docs / remote:,.0f} | "
-                         f"{local / remote:.2f} | {same} |")
-    lines += ["", "The cluster time includes shipping the documents' partitions and the result "
-              "frames between processes; the warm-up computation loads the vectors on the "
-              "workers first."]
+            lines.append(
+                f"| {name} | {n_docs / local:,.0f} | {n_docs / remote:,.0f} | "
+                f"{local / remote:.2f} | {same} |"
+            )
+    lines += [
+        "",
+        "The cluster time includes shipping the documents' partitions and the result "
+        "frames between processes; the warm-up computation loads the vectors on the "
+        "workers first.",
+    ]
     return lines
 
 
@@ -151,11 +170,11 @@ def _fitted_estimators():
     return {
         "GloveVectorizer (persist='embed')": GloveVectorizer().fit(texts),
         "GloveVectorizer (persist='reference')": GloveVectorizer(persist="reference").fit(texts),
-        "SkipGramVectorizer (Lee, 100d, subwords)": SkipGramVectorizer(
-            random_state=0).fit(lee),
+        "SkipGramVectorizer (Lee, 100d, subwords)": SkipGramVectorizer(random_state=0).fit(lee),
         "ContextualVectorizer (MiniLM)": ContextualVectorizer().fit(texts),
         "CosineNeighbors (encoder=GloveVectorizer())": CosineNeighbors(
-            encoder=GloveVectorizer()).fit(texts),
+            encoder=GloveVectorizer()
+        ).fit(texts),
     }
 
 
@@ -163,10 +182,13 @@ def persistence(quick):
     import joblib
     import skops.io as sio
 
-    lines = ["## Persistence of fitted estimators", "",
-             "| estimator | joblib MB | dump s | load s | load in a fresh process s | "
-             "skops MB | dump s | load s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Persistence of fitted estimators",
+        "",
+        "| estimator | joblib MB | dump s | load s | load in a fresh process s | "
+        "skops MB | dump s | load s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     with tempfile.TemporaryDirectory() as folder:
         for name, estimator in _fitted_estimators().items():
             path = Path(folder) / "model.joblib"
@@ -176,10 +198,15 @@ def persistence(quick):
             start = time.perf_counter()
             joblib.load(path)
             load = time.perf_counter() - start
-            script = ("import time, joblib; start = time.perf_counter(); "
-                      f"joblib.load({str(path)!r}); print(time.perf_counter() - start)")
-            fresh = float(subprocess.run([sys.executable, "-c", script], check=True,
-                                         capture_output=True, text=True).stdout)
+            script = (
+                "import time, joblib; start = time.perf_counter(); "
+                f"joblib.load({str(path)!r}); print(time.perf_counter() - start)"
+            )
+            fresh = float(
+                subprocess.run(
+                    [sys.executable, "-c", script], check=True, capture_output=True, text=True
+                ).stdout
+            )
             skops_path = Path(folder) / "model.skops"
             start = time.perf_counter()
             sio.dump(estimator, skops_path)
@@ -190,11 +217,15 @@ def persistence(quick):
             lines.append(
                 f"| {name} | {path.stat().st_size / 1e6:.2f} | {dump:.2f} | {load:.2f} | "
                 f"{fresh:.2f} | {skops_path.stat().st_size / 1e6:.2f} | {skops_dump:.2f} | "
-                f"{skops_load:.2f} |")
-    lines += ["", "The fresh-process load time excludes the interpreter's start but includes "
-              "importing the package and its libraries. ContextualVectorizer and "
-              "GloveVectorizer(persist='reference') store where their weights come from, not "
-              "the weights: they load them on first transform (not timed here)."]
+                f"{skops_load:.2f} |"
+            )
+    lines += [
+        "",
+        "The fresh-process load time excludes the interpreter's start but includes "
+        "importing the package and its libraries. ContextualVectorizer and "
+        "GloveVectorizer(persist='reference') store where their weights come from, not "
+        "the weights: they load them on first transform (not timed here).",
+    ]
     return lines
 
 
@@ -229,18 +260,26 @@ def memory(quick):
     import json
 
     n_docs = 100_000 if quick else 1_000_000
-    result = json.loads(subprocess.run(
-        [sys.executable, "-c", _MEMORY_SCRIPT, str(n_docs)], check=True, capture_output=True,
-        text=True).stdout)
+    result = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", _MEMORY_SCRIPT, str(n_docs)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     added = result["peak"] - result["before"]
     return [
         f"## Bounded memory: GloveVectorizer.transform of {n_docs:,} short documents "
-        "(fresh process)", "",
+        "(fresh process)",
+        "",
         "| documents | output MB | RSS before MB | peak RSS MB | peak - before MB | "
-        "(peak - before) / output | seconds | docs/s |", "|---|---|---|---|---|---|---|---|",
+        "(peak - before) / output | seconds | docs/s |",
+        "|---|---|---|---|---|---|---|---|",
         f"| {n_docs:,} | {result['output']:.0f} | {result['before']:.0f} | "
         f"{result['peak']:.0f} | {added:.0f} | {added / result['output']:.2f} | "
-        f"{result['seconds']:.1f} | {n_docs / result['seconds']:,.0f} |", "",
+        f"{result['seconds']:.1f} | {n_docs / result['seconds']:,.0f} |",
+        "",
         "Peak RSS is VmHWM reset through /proc/self/clear_refs just before transform; the "
         "documents themselves are built before the reset. transform works in blocks of 8,192 "
         "documents, so what it adds beyond the output array is one block's token buffers. "
@@ -249,8 +288,7 @@ def memory(quick):
     ]
 
 
-PARTS = {"grid": grid_search, "dask": dask_embedding, "persistence": persistence,
-         "memory": memory}
+PARTS = {"grid": grid_search, "dask": dask_embedding, "persistence": persistence, "memory": memory}
 
 
 def main():
@@ -260,9 +298,15 @@ def main():
     args = parser.parse_args()
     command = "python benchmarks/bench_lifecycle.py " + " ".join(sys.argv[1:])
     header = [
-        "# The scikit-learn life cycle at scale (issue 6)", "",
-        f"Command: `{command.strip()}`", "", "```", _versions(),
-        f"machine: {os.cpu_count()} cores; {_load()} at start", "```", "",
+        "# The scikit-learn life cycle at scale (issue 6)",
+        "",
+        f"Command: `{command.strip()}`",
+        "",
+        "```",
+        _versions(),
+        f"machine: {os.cpu_count()} cores; {_load()} at start",
+        "```",
+        "",
     ]
     print("\n".join(header))
     lines = list(header)

@@ -41,16 +41,26 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"
-PARAMS = {"vector_size": 100, "window": 5, "negative": 5, "min_count": 5, "sample": 1e-3,
-          "epochs": 5}
+PARAMS = {
+    "vector_size": 100,
+    "window": 5,
+    "negative": 5,
+    "min_count": 5,
+    "sample": 1e-3,
+    "epochs": 5,
+}
 THREADS = 2
 QUICK_TOKENS = 200_000
 RESTRICT_VOCAB = 30_000
 CONTENDERS = {
-    "word2vec": [("gensim Word2Vec(sg=1)", "gensim-w2v"),
-                 ("ours SkipGramVectorizer(subwords=False)", "ours-w2v")],
-    "fasttext": [("gensim FastText(sg=1)", "gensim-ft"),
-                 ("ours SkipGramVectorizer(subwords=True)", "ours-ft")],
+    "word2vec": [
+        ("gensim Word2Vec(sg=1)", "gensim-w2v"),
+        ("ours SkipGramVectorizer(subwords=False)", "ours-w2v"),
+    ],
+    "fasttext": [
+        ("gensim FastText(sg=1)", "gensim-ft"),
+        ("ours SkipGramVectorizer(subwords=True)", "ours-ft"),
+    ],
 }
 
 
@@ -106,10 +116,16 @@ def _evaluate_gensim(keyed_vectors):
 
     ws353 = keyed_vectors.evaluate_word_pairs(datapath("wordsim353.tsv"))
     simlex = keyed_vectors.evaluate_word_pairs(datapath("simlex999.txt"))
-    analogy, _ = keyed_vectors.evaluate_word_analogies(datapath("questions-words.txt"),
-                                                       restrict_vocab=RESTRICT_VOCAB)
-    return {"ws353": _spearman(ws353), "ws353_oov": ws353[2], "simlex": _spearman(simlex),
-            "simlex_oov": simlex[2], "analogy": float(analogy)}
+    analogy, _ = keyed_vectors.evaluate_word_analogies(
+        datapath("questions-words.txt"), restrict_vocab=RESTRICT_VOCAB
+    )
+    return {
+        "ws353": _spearman(ws353),
+        "ws353_oov": ws353[2],
+        "simlex": _spearman(simlex),
+        "simlex_oov": simlex[2],
+        "analogy": float(analogy),
+    }
 
 
 def _warmup_documents():
@@ -133,8 +149,9 @@ def _fit_gensim(kind, documents, bucket):
         params = dict(PARAMS, **overrides)
         if kind == "gensim-w2v":
             return Word2Vec(sg=1, hs=0, workers=THREADS, seed=0, **params)
-        return FastText(sg=1, hs=0, workers=THREADS, seed=0, min_n=3, max_n=6, bucket=bucket,
-                        **params)
+        return FastText(
+            sg=1, hs=0, workers=THREADS, seed=0, min_n=3, max_n=6, bucket=bucket, **params
+        )
 
     start = time.perf_counter()
     make(sentences=tokenize(_warmup_documents()), epochs=1)
@@ -147,10 +164,17 @@ def _fit_gensim(kind, documents, bucket):
     model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     fit_seconds = time.perf_counter() - start
     peak = _status("VmHWM")
-    return {"fit_seconds": fit_seconds, "warmup_seconds": warmup_seconds,
-            "vocab_seconds": vocab_seconds,
-            "tokenize_seconds": tokenize_seconds, "rss_before_mb": rss_before, "peak_mb": peak,
-            "peak_reset": reset, "vocab_size": len(model.wv), **_evaluate_gensim(model.wv)}
+    return {
+        "fit_seconds": fit_seconds,
+        "warmup_seconds": warmup_seconds,
+        "vocab_seconds": vocab_seconds,
+        "tokenize_seconds": tokenize_seconds,
+        "rss_before_mb": rss_before,
+        "peak_mb": peak,
+        "peak_reset": reset,
+        "vocab_size": len(model.wv),
+        **_evaluate_gensim(model.wv),
+    }
 
 
 def _fit_ours(kind, documents, bucket):
@@ -174,20 +198,30 @@ def _fit_ours(kind, documents, bucket):
     store = estimator.word_vectors_
     ws353 = store.evaluate_word_pairs(datapath("wordsim353.tsv"))
     simlex = store.evaluate_word_pairs(datapath("simlex999.txt"))
-    analogy, _ = store.evaluate_word_analogies(datapath("questions-words.txt"),
-                                               restrict_vocab=RESTRICT_VOCAB)
+    analogy, _ = store.evaluate_word_analogies(
+        datapath("questions-words.txt"), restrict_vocab=RESTRICT_VOCAB
+    )
     # The same vectors through gensim's evaluation, to show the two evaluators agree.
     keyed_vectors = KeyedVectors(vector_size=store.n_dims)
     keyed_vectors.add_vectors(list(store.words), store.vectors)
     check = keyed_vectors.evaluate_word_pairs(datapath("wordsim353.tsv"))
     loss_curve = [float(x) for x in getattr(estimator, "loss_curve_", [])]
-    return {"fit_seconds": fit_seconds, "warmup_seconds": warmup_seconds,
-            "rss_before_mb": rss_before, "peak_mb": peak,
-            "peak_reset": reset, "vocab_size": len(estimator.vocabulary_),
-            "ws353": _spearman(ws353), "ws353_oov": ws353[2], "simlex": _spearman(simlex),
-            "simlex_oov": simlex[2], "analogy": float(analogy),
-            "ws353_by_gensim": _spearman(check), "loss_curve": loss_curve,
-            "params": {k: repr(v) for k, v in estimator.get_params().items()}}
+    return {
+        "fit_seconds": fit_seconds,
+        "warmup_seconds": warmup_seconds,
+        "rss_before_mb": rss_before,
+        "peak_mb": peak,
+        "peak_reset": reset,
+        "vocab_size": len(estimator.vocabulary_),
+        "ws353": _spearman(ws353),
+        "ws353_oov": ws353[2],
+        "simlex": _spearman(simlex),
+        "simlex_oov": simlex[2],
+        "analogy": float(analogy),
+        "ws353_by_gensim": _spearman(check),
+        "loss_curve": loss_curve,
+        "params": {k: repr(v) for k, v in estimator.get_params().items()},
+    }
 
 
 def worker(kind, max_tokens, bucket):
@@ -221,9 +255,14 @@ def versions():
 
     import sklearn_lexembed
 
-    parts = [f"python {platform.python_version()}", f"numpy {numpy.__version__}",
-             f"scipy {scipy.__version__}", f"scikit-learn {sklearn.__version__}",
-             f"torch {torch.__version__}", f"gensim {gensim.__version__}"]
+    parts = [
+        f"python {platform.python_version()}",
+        f"numpy {numpy.__version__}",
+        f"scipy {scipy.__version__}",
+        f"scikit-learn {sklearn.__version__}",
+        f"torch {torch.__version__}",
+        f"gensim {gensim.__version__}",
+    ]
     try:
         import numba
 
@@ -239,8 +278,9 @@ def versions():
 
 def git_revision():
     def git(*args):
-        return subprocess.run(["git", *args], capture_output=True, text=True,
-                              cwd=HERE.parent).stdout.strip()
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, cwd=HERE.parent
+        ).stdout.strip()
 
     dirty = git("status", "--porcelain", "--untracked-files=no", "--", "sklearn_lexembed")
     return git("rev-parse", "--short", "HEAD") + (" (sklearn_lexembed modified)" if dirty else "")
@@ -253,15 +293,25 @@ def uptime():
 def snapshot_package(directory):
     """Extract the committed sklearn_lexembed (git HEAD) into ``directory``, so that every worker
     runs the same code even when the working tree changes during a long run."""
-    archive = subprocess.run(["git", "archive", "HEAD", "sklearn_lexembed"], cwd=HERE.parent,
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", "HEAD", "sklearn_lexembed"],
+        cwd=HERE.parent,
+        capture_output=True,
+        check=True,
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(directory, filter="data")
 
 
 def run_worker(kind, args, package_dir):
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind,
-               "--bucket", str(args.bucket)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        kind,
+        "--bucket",
+        str(args.bucket),
+    ]
     if args.tokens is not None:
         command += ["--tokens", str(args.tokens)]
     elif args.quick:
@@ -276,8 +326,11 @@ def run_worker(kind, args, package_dir):
         return None
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if package_dir is not None and not result.get("package", package_dir).startswith(package_dir):
-        print(f"  warning: {kind} imported sklearn_lexembed from {result['package']}, not the "
-              "snapshot", flush=True)
+        print(
+            f"  warning: {kind} imported sklearn_lexembed from {result['package']}, not the "
+            "snapshot",
+            flush=True,
+        )
     result["wall_seconds"] = time.perf_counter() - start
     return result
 
@@ -303,8 +356,10 @@ def _fmt(value, spec):
 
 
 def table(results, n_tokens, epochs):
-    header = ("| model | fit s | words/s | peer/ours time | fit adds MB | peak MB | "
-              "ours/peer mem | WS353 | SimLex | analogy | vocab | load |")
+    header = (
+        "| model | fit s | words/s | peer/ours time | fit adds MB | peak MB | "
+        "ours/peer mem | WS353 | SimLex | analogy | vocab | load |"
+    )
     lines = [header, "|" + "---|" * 12]
     peer = {}
     for name, kind, result in results:
@@ -324,23 +379,28 @@ def table(results, n_tokens, epochs):
             f"{_fmt(time_ratio, '.2f')} | {adds:.0f} | {result['peak_mb']:.0f} | "
             f"{_fmt(memory_ratio, '.2f')} | {result['ws353']:.3f} | {result['simlex']:.3f} | "
             f"{result['analogy']:.3f} | {result['vocab_size']} | "
-            f"{result['load_1min_before']:.2f} |")
+            f"{result['load_1min_before']:.2f} |"
+        )
     return "\n".join(lines)
 
 
 def goals(results):
     lines = []
     by_kind = {kind: result for _, kind, result in results}
-    for family, peer_kind, ours_kind in (("word2vec", "gensim-w2v", "ours-w2v"),
-                                         ("fasttext", "gensim-ft", "ours-ft")):
+    for family, peer_kind, ours_kind in (
+        ("word2vec", "gensim-w2v", "ours-w2v"),
+        ("fasttext", "gensim-ft", "ours-ft"),
+    ):
         peer, ours = by_kind.get(peer_kind), by_kind.get(ours_kind)
         if not peer or not ours:
             continue
         time_ratio = peer["fit_seconds"] / ours["fit_seconds"]
-        cold_ratio = ((peer["fit_seconds"] + peer["warmup_seconds"])
-                      / (ours["fit_seconds"] + ours["warmup_seconds"]))
-        memory_ratio = ((ours["peak_mb"] - ours["rss_before_mb"])
-                        / max(peer["peak_mb"] - peer["rss_before_mb"], 1e-9))
+        cold_ratio = (peer["fit_seconds"] + peer["warmup_seconds"]) / (
+            ours["fit_seconds"] + ours["warmup_seconds"]
+        )
+        memory_ratio = (ours["peak_mb"] - ours["rss_before_mb"]) / max(
+            peer["peak_mb"] - peer["rss_before_mb"], 1e-9
+        )
         peak_ratio = ours["peak_mb"] / peer["peak_mb"]
         deltas = {m: ours[m] - peer[m] for m in ("ws353", "simlex", "analogy")}
         lines.append(
@@ -351,7 +411,8 @@ def goals(results):
             f"ratio {peak_ratio:.2f}); Spearman ours - gensim: "
             f"WS353 {deltas['ws353']:+.3f}, SimLex {deltas['simlex']:+.3f} (goal >= -0.02: "
             f"{'met' if min(deltas['ws353'], deltas['simlex']) >= -0.02 else 'missed'}); "
-            f"analogy {deltas['analogy']:+.3f}")
+            f"analogy {deltas['analogy']:+.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -360,11 +421,13 @@ def details(results):
     for name, kind, result in results:
         if result is None:
             continue
-        extra = (f"tokenizing for gensim {result['tokenize_seconds']:.1f} s (not in fit s), "
-                 f"build_vocab {result['vocab_seconds']:.1f} s"
-                 if kind.startswith("gensim") else
-                 f"WS353 by gensim's evaluator on our vectors {result['ws353_by_gensim']:.4f}, "
-                 f"loss_curve_ {[round(x, 4) for x in result['loss_curve']]}")
+        extra = (
+            f"tokenizing for gensim {result['tokenize_seconds']:.1f} s (not in fit s), "
+            f"build_vocab {result['vocab_seconds']:.1f} s"
+            if kind.startswith("gensim")
+            else f"WS353 by gensim's evaluator on our vectors {result['ws353_by_gensim']:.4f}, "
+            f"loss_curve_ {[round(x, 4) for x in result['loss_curve']]}"
+        )
         lines.append(
             f"- {name}: fit times {[round(t, 1) for t in result['fit_times']]} s (warm-up fit "
             f"{result['warmup_seconds']:.1f} s), WS353 "
@@ -372,26 +435,46 @@ def details(results):
             f"{[round(x, 3) for x in result['simlex_runs']]}, analogy "
             f"{[round(x, 3) for x in result['analogy_runs']]}, RSS before fit {result['rss_before_mb']:.0f} MB, OOV pairs WS353 "
             f"{result['ws353_oov']:.1f}%, SimLex {result['simlex_oov']:.1f}%, {extra}"
-            + ("" if result["peak_reset"] else "; VmHWM could not be reset: peak includes loading"))
+            + ("" if result["peak_reset"] else "; VmHWM could not be reset: peak includes loading")
+        )
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"a {QUICK_TOKENS:,}-token slice, for a smoke run")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"a {QUICK_TOKENS:,}-token slice, for a smoke run"
+    )
     parser.add_argument("--tokens", type=int, default=None, help="use the first N tokens")
-    parser.add_argument("--only", choices=sorted(CONTENDERS), action="append",
-                        help="run only this family (default: both)")
-    parser.add_argument("--bucket", type=int, default=2_000_000,
-                        help="hashed n-gram buckets for both FastText and ours (gensim's default)")
-    parser.add_argument("--output", default=None,
-                        help="markdown result file (default: benchmarks/results/skipgram.md, "
-                             "not written with --quick or --tokens)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="fit each model this many times, alternating; report the fastest")
-    parser.add_argument("--working-tree", action="store_true",
-                        help="run the working tree's sklearn_lexembed, not a snapshot of git HEAD")
+    parser.add_argument(
+        "--only",
+        choices=sorted(CONTENDERS),
+        action="append",
+        help="run only this family (default: both)",
+    )
+    parser.add_argument(
+        "--bucket",
+        type=int,
+        default=2_000_000,
+        help="hashed n-gram buckets for both FastText and ours (gensim's default)",
+    )
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="markdown result file (default: benchmarks/results/skipgram.md, "
+        "not written with --quick or --tokens)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="fit each model this many times, alternating; report the fastest",
+    )
+    parser.add_argument(
+        "--working-tree",
+        action="store_true",
+        help="run the working tree's sklearn_lexembed, not a snapshot of git HEAD",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     max_tokens = args.tokens if args.tokens is not None else (QUICK_TOKENS if args.quick else None)
@@ -400,7 +483,8 @@ def main():
         return
 
     command = ".venv/bin/python benchmarks/" + " ".join(
-        [Path(sys.argv[0]).name] + [shlex.quote(a) for a in sys.argv[1:]])
+        [Path(sys.argv[0]).name] + [shlex.quote(a) for a in sys.argv[1:]]
+    )
     documents = load_documents(max_tokens)
     n_tokens = sum(len(tokens) for tokens in tokenize(documents))
     n_docs = len(documents)
@@ -423,8 +507,10 @@ def main():
         f"load at start: {uptime()}",
     ]
     if not have_ours:
-        head.append("SkipGramVectorizer is not exported from sklearn_lexembed yet: running the "
-                    "gensim side only")
+        head.append(
+            "SkipGramVectorizer is not exported from sklearn_lexembed yet: running the "
+            "gensim side only"
+        )
     print("\n".join(head), flush=True)
 
     results = []
@@ -438,17 +524,28 @@ def main():
                 print(f"fitting {name} (run {repeat + 1}/{args.repeat}) ...", flush=True)
                 result = run_worker(kind, args, package_dir)
                 if result is not None:
-                    print(f"  fit {result['fit_seconds']:.1f} s, WS353 {result['ws353']:.3f}, "
-                          f"SimLex {result['simlex']:.3f}, analogy {result['analogy']:.3f}, "
-                          f"load {result['load_1min_before']:.2f}", flush=True)
+                    print(
+                        f"  fit {result['fit_seconds']:.1f} s, WS353 {result['ws353']:.3f}, "
+                        f"SimLex {result['simlex']:.3f}, analogy {result['analogy']:.3f}, "
+                        f"load {result['load_1min_before']:.2f}",
+                        flush=True,
+                    )
                 runs.setdefault((name, kind), []).append(result)
         for (name, kind), attempts in runs.items():
             results.append((name, kind, _best_of(attempts)))
     if package_dir is not None:
         shutil.rmtree(package_dir, ignore_errors=True)
     end_load = f"load at end: {uptime()}"
-    body = "\n\n".join(part for part in (table(results, n_tokens, PARAMS["epochs"]),
-                                         goals(results), details(results), end_load) if part)
+    body = "\n\n".join(
+        part
+        for part in (
+            table(results, n_tokens, PARAMS["epochs"]),
+            goals(results),
+            details(results),
+            end_load,
+        )
+        if part
+    )
     print("\n" + body)
 
     output = args.output
@@ -465,7 +562,12 @@ def main():
             "Each fresh worker process first fits the 300 Lee documents for one epoch (warm-up: "
             "ours loads or compiles its numba kernels then), untimed in fit s, listed below. "
             "load = 1-minute load average before that fit (2 cores, shared machine).\n\n"
-            + "```\n" + "\n".join(head) + "\n```\n\n" + body + "\n")
+            + "```\n"
+            + "\n".join(head)
+            + "\n```\n\n"
+            + body
+            + "\n"
+        )
         print(f"\nwrote {output}")
 
 

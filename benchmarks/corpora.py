@@ -28,9 +28,21 @@ _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 # GCIDE writes accented letters as bracketed codes: ['e] is e acute, [=a] a macron, [ae] the
 # ligature; a few symbols have names.
-_NAMED_CODES = {"aum": "a", "add": "a", "asl": "a", "udd": "u", "eth": "th", "th": "th",
-                "ng": "ng", "deg": " degrees", "oo": "oo", "ae": "ae", "oe": "oe", "AE": "AE",
-                "OE": "OE"}
+_NAMED_CODES = {
+    "aum": "a",
+    "add": "a",
+    "asl": "a",
+    "udd": "u",
+    "eth": "th",
+    "th": "th",
+    "ng": "ng",
+    "deg": " degrees",
+    "oo": "oo",
+    "ae": "ae",
+    "oe": "oe",
+    "AE": "AE",
+    "OE": "OE",
+}
 _ACCENT = re.compile(r"\[([`'=.~\"^,*-]?)([A-Za-z]{1,3})(\^?)\]")
 _PRONUNCIATION = re.compile(r"\\[^\\\n]*\\")
 _BRACKETS = re.compile(r"\[[^\[\]]*\]")
@@ -65,7 +77,7 @@ def _clean_paragraph(paragraph, is_headword):
         match = _PRONUNCIATION.search(text)
         if match is None:
             return ""
-        text = text[match.end():]
+        text = text[match.end() :]
     text = _PRONUNCIATION.sub(" ", text)
     text = _SPACES.sub(" ", text)
     previous = None
@@ -93,7 +105,7 @@ def _gcide_entries():
             if not headword.startswith("00-"):
                 spans.add((_decode_number(offset), _decode_number(length)))
     for offset, length in sorted(spans):
-        yield data[offset:offset + length].decode("utf-8", errors="replace")
+        yield data[offset : offset + length].decode("utf-8", errors="replace")
 
 
 def _extract_gcide():

@@ -45,10 +45,15 @@ composed = glove.word_vectors(list(unseen))
 unit = store.unit_vectors[:50_000]  # the 50,000 most frequent words
 for (word, meant), vector in zip(unseen.items(), composed):
     nearest = np.argsort(-(unit @ (vector / np.linalg.norm(vector))))[:4]
-    cosine = float(vector @ store.word_vectors(meant)
-                   / np.linalg.norm(vector) / np.linalg.norm(store.word_vectors(meant)))
-    print(f"{word:>16} -> {', '.join(store.words[i] for i in nearest):40} "
-          f"cos({meant}) = {cosine:.2f}")
+    cosine = float(
+        vector
+        @ store.word_vectors(meant)
+        / np.linalg.norm(vector)
+        / np.linalg.norm(store.word_vectors(meant))
+    )
+    print(
+        f"{word:>16} -> {', '.join(store.words[i] for i in nearest):40} cos({meant}) = {cosine:.2f}"
+    )
 
 # %%
 # Held-out words: composed vs true vectors
@@ -61,8 +66,9 @@ candidates = [i for i in range(5_000, 50_000) if store.words[i].isalpha()]
 held_out = rng.choice(candidates, size=300, replace=False)
 keep = np.ones(len(store), dtype=bool)
 keep[held_out] = False
-reduced = GloveVectorizer(vectors=([w for w, k in zip(store.words, keep) if k],
-                                   np.asarray(store.vectors)[keep])).fit([])
+reduced = GloveVectorizer(
+    vectors=([w for w, k in zip(store.words, keep) if k], np.asarray(store.vectors)[keep])
+).fit([])
 held_words = [store.words[i] for i in held_out]
 guess = reduced.word_vectors(held_words)
 true = np.asarray(store.vectors)[held_out]
@@ -75,9 +81,11 @@ def cosines(a, b):
 
 
 to_true, to_random = cosines(guess, true), cosines(guess, random_words)
-print(f"Composed vs true vector: median cosine {np.median(to_true):.2f}; "
-      f"vs a random word's vector: {np.median(to_random):.2f}; "
-      f"closer to the true vector for {np.mean(to_true > to_random):.0%} of 300 words")
+print(
+    f"Composed vs true vector: median cosine {np.median(to_true):.2f}; "
+    f"vs a random word's vector: {np.median(to_random):.2f}; "
+    f"closer to the true vector for {np.mean(to_true > to_random):.0%} of 300 words"
+)
 
 # %%
 # Sentences full of typos
@@ -98,9 +106,9 @@ def add_typos(text, rate, rng, known):
             j = int(rng.integers(1, len(word) - 1))
             kind = int(rng.integers(3))
             if kind == 0:
-                typo = word[:j] + word[j + 1:]
+                typo = word[:j] + word[j + 1 :]
             elif kind == 1:
-                typo = word[:j - 1] + word[j] + word[j - 1] + word[j + 1:]
+                typo = word[: j - 1] + word[j] + word[j - 1] + word[j + 1 :]
             else:
                 typo = word[:j] + word[j] + word[j:]
             if typo.lower() not in known:
@@ -109,12 +117,14 @@ def add_typos(text, rate, rng, known):
     return " ".join(words)
 
 
-sentences = list(dict.fromkeys(  # unique sentences, so each has one original
-    sentence
-    for document in load_lee_corpus()
-    for sentence in re.split(r"(?<=[.!?])\s+", document)
-    if len(sentence.split()) >= 8
-))
+sentences = list(
+    dict.fromkeys(  # unique sentences, so each has one original
+        sentence
+        for document in load_lee_corpus()
+        for sentence in re.split(r"(?<=[.!?])\s+", document)
+        if len(sentence.split()) >= 8
+    )
+)
 print(f"{len(sentences)} sentences")
 rates = [0.1, 0.25, 0.5, 0.75, 1.0]
 policies = ["subword", "zero", "ignore"]
@@ -122,8 +132,9 @@ vectorizers = {oov: GloveVectorizer(oov=oov, normalize=True).fit(sentences) for 
 clean = {oov: vectorizers[oov].transform(sentences) for oov in policies}
 recovered = {oov: [] for oov in policies}
 for rate in rates:
-    noisy_sentences = [add_typos(s, rate, np.random.default_rng(i), store)
-                       for i, s in enumerate(sentences)]
+    noisy_sentences = [
+        add_typos(s, rate, np.random.default_rng(i), store) for i, s in enumerate(sentences)
+    ]
     if rate == 0.5:
         print("clean:", sentences[1])
         print("typos:", noisy_sentences[1])
@@ -132,8 +143,10 @@ for rate in rates:
         found = np.argmax(noisy @ clean[oov].T, axis=1) == np.arange(len(sentences))
         recovered[oov].append(found.mean())
 for oov in policies:
-    print(f"oov={oov!r:9}: original found for "
-          + ", ".join(f"{r:.0%} (typo rate {rate})" for r, rate in zip(recovered[oov], rates)))
+    print(
+        f"oov={oov!r:9}: original found for "
+        + ", ".join(f"{r:.0%} (typo rate {rate})" for r, rate in zip(recovered[oov], rates))
+    )
 
 # %%
 # ``"zero"`` and ``"ignore"`` point the same way under mean pooling (a zero vector only shrinks

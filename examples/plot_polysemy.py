@@ -69,9 +69,11 @@ for ax, (word, items) in zip(axes[:2], sentences.items()):
     different = senses[:, None] != senses[None, :]
     # Leave-one-out: does each occurrence's most similar other occurrence share its sense?
     nearest = np.argmax(np.where(np.eye(len(items), dtype=bool), -np.inf, similarity), axis=1)
-    print(f"{word!r}: mean cosine within a sense {similarity[same].mean():.2f}, across senses "
-          f"{similarity[different].mean():.2f}; nearest occurrence has the same sense for "
-          f"{np.mean(senses[nearest] == senses):.0%}")
+    print(
+        f"{word!r}: mean cosine within a sense {similarity[same].mean():.2f}, across senses "
+        f"{similarity[different].mean():.2f}; nearest occurrence has the same sense for "
+        f"{np.mean(senses[nearest] == senses):.0%}"
+    )
     image = ax.imshow(similarity, vmin=0.5, vmax=1, cmap="viridis")
     labels = [f"{i + 1}. {sense}" for i, (sense, _) in enumerate(items)]
     ax.set_xticks(range(len(items)), range(1, len(items) + 1), fontsize=8)

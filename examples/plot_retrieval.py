@@ -48,8 +48,10 @@ distances, indices = search.kneighbors(n_neighbors=1)
 repeated = distances[:, 0] < 1e-6
 print(f"{repeated.sum()} documents have an identical twin in the corpus")
 closest = int(np.argmin(np.where(repeated, np.inf, distances[:, 0])))
-print(f"Closest different documents: {closest} and {indices[closest, 0]} "
-      f"(distance {distances[closest, 0]:.3f})")
+print(
+    f"Closest different documents: {closest} and {indices[closest, 0]} "
+    f"(distance {distances[closest, 0]:.3f})"
+)
 print(f"  {documents[closest][:90]}...")
 print(f"  {documents[indices[closest, 0]][:90]}...")
 
@@ -81,12 +83,18 @@ def recall(found):
 
 curves = {}
 settings = {
-    "hnsw": ("ef_search", [10, 20, 40, 80, 160],
-             CosineNeighbors(n_neighbors=10, algorithm="hnsw", ef_construction=100,
-                             random_state=0)),
-    "faiss IVF256": ("n_probe", [1, 2, 4, 8, 16],
-                     CosineNeighbors(n_neighbors=10, algorithm="faiss",
-                                     faiss_index="IVF256,Flat", random_state=0)),
+    "hnsw": (
+        "ef_search",
+        [10, 20, 40, 80, 160],
+        CosineNeighbors(n_neighbors=10, algorithm="hnsw", ef_construction=100, random_state=0),
+    ),
+    "faiss IVF256": (
+        "n_probe",
+        [1, 2, 4, 8, 16],
+        CosineNeighbors(
+            n_neighbors=10, algorithm="faiss", faiss_index="IVF256,Flat", random_state=0
+        ),
+    ),
 }
 for name, (parameter, values, estimator) in settings.items():
     start = time.perf_counter()

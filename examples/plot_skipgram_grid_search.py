@@ -35,8 +35,10 @@ texts_train, texts_test, y_train, y_test = train_test_split(
     texts, labels, test_size=0.25, stratify=labels, random_state=0
 )
 n_words = sum(len(text.split()) for text in texts_train)
-print(f"{len(texts_train)} training posts ({n_words} words), {len(texts_test)} test posts; "
-      "classes: alt.atheism (0), sci.space (1)")
+print(
+    f"{len(texts_train)} training posts ({n_words} words), {len(texts_test)} test posts; "
+    "classes: alt.atheism (0), sci.space (1)"
+)
 
 # %%
 # Search over the window and the dimension
@@ -47,16 +49,24 @@ print(f"{len(texts_train)} training posts ({n_words} words), {len(texts_test)} t
 # (fastText-style n-grams add little on a topic task). SIF pooling weights rare words up and
 # removes the direction that all documents share, which a plain mean is dominated by; the
 # scaler puts the document vectors' dimensions on the scale the regularised classifier expects.
-pipeline = Pipeline([
-    ("emb", SkipGramVectorizer(min_count=2, epochs=10, subwords=False, pooling="sif",
-                               n_jobs=2, random_state=0)),
-    ("scale", StandardScaler()),
-    ("clf", LogisticRegression(max_iter=1000)),
-])
+pipeline = Pipeline(
+    [
+        (
+            "emb",
+            SkipGramVectorizer(
+                min_count=2, epochs=10, subwords=False, pooling="sif", n_jobs=2, random_state=0
+            ),
+        ),
+        ("scale", StandardScaler()),
+        ("clf", LogisticRegression(max_iter=1000)),
+    ]
+)
 windows = [2, 5, 10]
 vector_sizes = [25, 50, 100]
 search = GridSearchCV(
-    pipeline, {"emb__window": windows, "emb__vector_size": vector_sizes}, cv=3,
+    pipeline,
+    {"emb__window": windows, "emb__vector_size": vector_sizes},
+    cv=3,
     scoring="accuracy",
 )
 search.fit(texts_train, y_train)
@@ -86,8 +96,14 @@ fig, ax = plt.subplots(figsize=(6, 4.5))
 image = ax.imshow(scores, cmap="viridis", origin="lower")
 for i in range(len(vector_sizes)):
     for j in range(len(windows)):
-        ax.text(j, i, f"{scores[i, j]:.3f}", ha="center", va="center",
-                color="black" if scores[i, j] > scores.mean() else "white")
+        ax.text(
+            j,
+            i,
+            f"{scores[i, j]:.3f}",
+            ha="center",
+            va="center",
+            color="black" if scores[i, j] > scores.mean() else "white",
+        )
 ax.set_xticks(range(len(windows)), [str(w) for w in windows])
 ax.set_yticks(range(len(vector_sizes)), [str(v) for v in vector_sizes])
 ax.set_xlabel("window")

@@ -46,8 +46,7 @@ print(f"{len(words)} words, vectors of shape {vectors.shape} ({vectors.dtype})")
 score = silhouette_score(vectors, group_of_word, metric="cosine")
 rng = np.random.default_rng(0)
 shuffled = np.mean(
-    [silhouette_score(vectors, rng.permutation(group_of_word), metric="cosine")
-     for _ in range(20)]
+    [silhouette_score(vectors, rng.permutation(group_of_word), metric="cosine") for _ in range(20)]
 )
 print(f"Silhouette in 50-D (cosine): {score:.2f}; same words in random groups: {shuffled:.2f}")
 
@@ -63,6 +62,7 @@ pca = PCA(n_components=2, random_state=0)
 points = pca.fit_transform(vectors)
 print(f"Variance explained by two components: {pca.explained_variance_ratio_.sum():.0%}")
 
+
 def spread(xs, ys, min_gap, x_near):
     """Label heights pushed apart so that labels close in x are at least min_gap apart in y."""
     label_y = np.array(ys, dtype=float)
@@ -70,7 +70,11 @@ def spread(xs, ys, min_gap, x_near):
         moved = False
         for i in np.argsort(label_y):
             for j in range(len(xs)):
-                if i != j and abs(xs[i] - xs[j]) < x_near and 0 <= label_y[j] - label_y[i] < min_gap:
+                if (
+                    i != j
+                    and abs(xs[i] - xs[j]) < x_near
+                    and 0 <= label_y[j] - label_y[i] < min_gap
+                ):
                     label_y[j] = label_y[i] + min_gap
                     moved = True
         if not moved:
@@ -85,10 +89,17 @@ for index, name in enumerate(groups):
     mask = group_of_word == index
     ax.scatter(points[mask, 0], points[mask, 1], s=30, color=f"C{index}", label=name)
 for (x, y), text_y, word, group in zip(points, label_y, words, group_of_word):
-    ax.annotate(word, (x, y), xytext=(x + 0.015 * span[0], text_y), fontsize=9, va="center",
-                color=f"C{group}",
-                arrowprops={"arrowstyle": "-", "color": f"C{group}", "lw": 0.5, "alpha": 0.6}
-                if abs(text_y - y) > 1e-9 else None)
+    ax.annotate(
+        word,
+        (x, y),
+        xytext=(x + 0.015 * span[0], text_y),
+        fontsize=9,
+        va="center",
+        color=f"C{group}",
+        arrowprops={"arrowstyle": "-", "color": f"C{group}", "lw": 0.5, "alpha": 0.6}
+        if abs(text_y - y) > 1e-9
+        else None,
+    )
 ax.set_xlabel("first principal component")
 ax.set_ylabel("second principal component")
 ax.set_title("GloVe 6B 50d word vectors, PCA to 2-D")

@@ -24,9 +24,7 @@ from sklearn_lexembed import ContextualVectorizer, CosineNeighbors, GloveVectori
 from sklearn_lexembed.datasets import load_polarity
 
 texts, labels = load_polarity()
-pipeline = Pipeline(
-    [("emb", GloveVectorizer()), ("clf", LogisticRegression(max_iter=1000))]
-)
+pipeline = Pipeline([("emb", GloveVectorizer()), ("clf", LogisticRegression(max_iter=1000))])
 start = time.perf_counter()
 scores = cross_val_score(pipeline, texts, labels, cv=5)
 print(
@@ -65,8 +63,10 @@ with tempfile.TemporaryDirectory() as folder:
     same = np.array_equal(
         reloaded.predict_proba(texts), search.best_estimator_.predict_proba(texts)
     )
-    print(f"Saved to {path.name} ({path.stat().st_size / 1e6:.0f} MB), reloaded: identical "
-          f"predictions = {same}")
+    print(
+        f"Saved to {path.name} ({path.stat().st_size / 1e6:.0f} MB), reloaded: identical "
+        f"predictions = {same}"
+    )
 
 # %%
 # Word-level queries and out-of-vocabulary words.

@@ -82,8 +82,9 @@ def test_transform_before_fit_raises(case):
 
 def test_refit_is_reproducible(case):
     _, factory, data, fitted = case
-    np.testing.assert_array_equal(_dense(factory().fit(data).transform(data)),
-                                  _dense(fitted.transform(data)))
+    np.testing.assert_array_equal(
+        _dense(factory().fit(data).transform(data)), _dense(fitted.transform(data))
+    )
 
 
 def test_feature_names_match_output_width(case):
@@ -109,8 +110,7 @@ def test_float32_output(case):
 def test_pickle_round_trip(case):
     _, _, data, fitted = case
     restored = pickle.loads(pickle.dumps(fitted))
-    np.testing.assert_array_equal(_dense(restored.transform(data)),
-                                  _dense(fitted.transform(data)))
+    np.testing.assert_array_equal(_dense(restored.transform(data)), _dense(fitted.transform(data)))
 
 
 def test_skops_round_trip_trusts_only_our_types(case, tmp_path):
@@ -121,8 +121,7 @@ def test_skops_round_trip_trusts_only_our_types(case, tmp_path):
     untrusted = sio.get_untrusted_types(file=path)
     assert all(t.startswith("sklearn_lexembed.") for t in untrusted), untrusted
     restored = sio.load(path, trusted=untrusted)
-    np.testing.assert_array_equal(_dense(restored.transform(data)),
-                                  _dense(fitted.transform(data)))
+    np.testing.assert_array_equal(_dense(restored.transform(data)), _dense(fitted.transform(data)))
 
 
 def test_text_estimators_declare_string_input(case):

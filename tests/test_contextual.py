@@ -51,9 +51,11 @@ def test_matches_sentence_transformers(fitted, vectors):
 
 
 def test_polysemy_server():
-    texts = ["The engineer deployed the server cluster.",
-             "The restaurant server cleared the table.",
-             "The engineer rebooted the server."]
+    texts = [
+        "The engineer deployed the server cluster.",
+        "The restaurant server cleared the table.",
+        "The engineer rebooted the server.",
+    ]
     rows = []
     for words, matrix in ContextualVectorizer().fit([]).transform_tokens(texts):
         assert words.count("server") == 1 and matrix.shape == (len(words), 384)
@@ -114,7 +116,7 @@ def test_chunk_covers_a_5000_word_document():
     doc = " ".join(words)
     chunk = ContextualVectorizer(long_text="chunk").fit([])
     [(tokens, matrix)] = chunk.transform_tokens([doc])
-    assert tokens[-1] == words[-1].strip(".,")[-len(tokens[-1]):] or tokens[-1] in words[-1]
+    assert tokens[-1] == words[-1].strip(".,")[-len(tokens[-1]) :] or tokens[-1] in words[-1]
     assert np.isfinite(matrix).all() and len(tokens) >= 5000
     # The tail of the document changes the chunked vector, not the truncated one.
     altered = doc + " Completely different closing words about volcanoes."
@@ -145,17 +147,25 @@ def test_bad_documents_name_the_index(fitted):
 
 def test_unknown_model_fails_at_fit(tmp_path):
     vec = ContextualVectorizer(model_name=str(tmp_path / "missing-model"))
-    with pytest.raises(OSError, match=re.escape(
-            f"Could not load the transformer model {str(tmp_path / 'missing-model')!r}")):
+    with pytest.raises(
+        OSError,
+        match=re.escape(
+            f"Could not load the transformer model {str(tmp_path / 'missing-model')!r}"
+        ),
+    ):
         vec.fit(["text"])
 
 
 def test_bad_parameters():
     with pytest.raises(InvalidParameterError, match=re.escape("The 'pooling' parameter")):
         ContextualVectorizer(pooling="avg").fit([])
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "layer=9 is out of range for 'sentence-transformers/all-MiniLM-L6-v2', which has "
-            "6 layers; expected an int in [-7, 6].")):
+            "6 layers; expected an int in [-7, 6]."
+        ),
+    ):
         ContextualVectorizer(layer=9).fit([])
     with pytest.raises(ValueError, match=re.escape("max_length=2 leaves no room for text")):
         ContextualVectorizer(max_length=2).fit([])

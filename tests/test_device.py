@@ -29,16 +29,20 @@ def test_explicit_devices(no_gpu):
 
 
 def test_unavailable_devices_raise(monkeypatch, no_gpu):
-    with pytest.raises(ValueError, match=re.escape(
-            "Device 'cuda' was requested but CUDA is not available.")):
+    with pytest.raises(
+        ValueError, match=re.escape("Device 'cuda' was requested but CUDA is not available.")
+    ):
         resolve_device("cuda")
-    with pytest.raises(ValueError, match=re.escape(
-            "Device 'mps' was requested but MPS is not available.")):
+    with pytest.raises(
+        ValueError, match=re.escape("Device 'mps' was requested but MPS is not available.")
+    ):
         resolve_device("mps")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    with pytest.raises(ValueError, match=re.escape(
-            "Device 'cuda:3' was requested but only 1 CUDA device(s) exist.")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("Device 'cuda:3' was requested but only 1 CUDA device(s) exist."),
+    ):
         resolve_device("cuda:3")
     assert resolve_device("cuda:0") == torch.device("cuda:0")
 
@@ -46,7 +50,9 @@ def test_unavailable_devices_raise(monkeypatch, no_gpu):
 def test_bad_device_values():
     with pytest.raises(ValueError, match=re.escape("Unknown device 'gpu'; expected 'auto'")):
         resolve_device("gpu")
-    with pytest.raises(TypeError, match=re.escape("device must be a str or torch.device; got int.")):
+    with pytest.raises(
+        TypeError, match=re.escape("device must be a str or torch.device; got int.")
+    ):
         resolve_device(0)
 
 

@@ -156,7 +156,7 @@ def _package_imports(path):
 def _architecture_parts():
     """part -> the parts it may import, from the list-table of docs/architecture.rst."""
     text = (DOCS / "architecture.rst").read_text(encoding="utf-8")
-    text = text[text.index(".. list-table::"):]
+    text = text[text.index(".. list-table::") :]
     end = re.compile(r"^\S", flags=re.M).search(text, text.index("\n"))  # the next section
     text = text[: end.start() if end else len(text)]
     parts = {}
@@ -176,7 +176,8 @@ def test_architecture_lists_every_part():
     parts = _architecture_parts()
     folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
     assert set(parts) == folders | {TOP_LEVEL}, (
-        f"docs/architecture.rst lists {sorted(parts)}; the package has {sorted(folders)}")
+        f"docs/architecture.rst lists {sorted(parts)}; the package has {sorted(folders)}"
+    )
 
 
 def test_no_part_imports_one_it_may_not():
@@ -195,7 +196,8 @@ def test_estimators_do_not_import_each_other():
     import sklearn_lexembed
 
     estimator_modules = {
-        getattr(sklearn_lexembed, name).__module__ for name in sklearn_lexembed.__all__
+        getattr(sklearn_lexembed, name).__module__
+        for name in sklearn_lexembed.__all__
         if isinstance(getattr(sklearn_lexembed, name), type)
         and hasattr(getattr(sklearn_lexembed, name), "fit")
     }
@@ -209,10 +211,13 @@ def test_estimators_do_not_import_each_other():
 
 def test_import_loads_nothing_heavy():
     # pyarrow is not on the list: scikit-learn >= 1.9 imports pandas, which imports it.
-    code = ("import sys, sklearn_lexembed; print(' '.join(m for m in ('torch', 'transformers', "
-            "'numba', 'faiss', 'hnswlib', 'tokenizers') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, timeout=120)
+    code = (
+        "import sys, sklearn_lexembed; print(' '.join(m for m in ('torch', 'transformers', "
+        "'numba', 'faiss', 'hnswlib', 'tokenizers') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert result.stdout.strip() == "", f"import sklearn_lexembed loaded {result.stdout}"
 
 
@@ -236,8 +241,9 @@ def test_api_reference_lists_every_public_name():
     import sklearn_lexembed
 
     documented = set(_api_entries())
-    public = {f"sklearn_lexembed.{name}" for name in sklearn_lexembed.__all__
-              if not name.startswith("__")}
+    public = {
+        f"sklearn_lexembed.{name}" for name in sklearn_lexembed.__all__ if not name.startswith("__")
+    }
     for module_name in ("datasets", "parallel"):
         if (PACKAGE / f"{module_name}.py").exists():
             module = importlib.import_module(f"sklearn_lexembed.{module_name}")
@@ -261,12 +267,32 @@ def test_sphinx_build_has_no_warnings(tmp_path):
     shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=ignore)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "MPLBACKEND": "Agg"}
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-         "-D", "plot_gallery=0", str(tmp_path / "docs"), str(tmp_path / "html")],
-        capture_output=True, text=True, env=env, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            "-D",
+            "plot_gallery=0",
+            str(tmp_path / "docs"),
+            str(tmp_path / "html"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    for page in ("index.html", "api.html", "architecture.html", "benchmarks.html",
-                 "auto_examples/index.html",
-                 "generated/sklearn_lexembed.GloveVectorizer.html"):
+    for page in (
+        "index.html",
+        "api.html",
+        "architecture.html",
+        "benchmarks.html",
+        "auto_examples/index.html",
+        "generated/sklearn_lexembed.GloveVectorizer.html",
+    ):
         assert (tmp_path / "html" / page).exists(), page

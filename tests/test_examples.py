@@ -32,7 +32,11 @@ def test_example_runs(script, tmp_path):
         "PYTHONWARNINGS": "ignore::DeprecationWarning",
     }
     result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     assert result.returncode == 0, (

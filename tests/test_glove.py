@@ -44,12 +44,18 @@ def test_mean_pooling_is_the_mean_of_word_vectors(fitted, glove_store):
 def test_oov_policies_differ_as_documented(glove_store):
     text = ["cat qqzxv"]  # "qqzxv" is not in GloVe
     cat = glove_store.word_vectors("cat")
-    np.testing.assert_allclose(GloveVectorizer(oov="ignore").fit(text).transform(text)[0], cat,
-                               rtol=1e-6)
-    np.testing.assert_allclose(GloveVectorizer(oov="zero").fit(text).transform(text)[0], cat / 2,
-                               rtol=1e-6)
-    with pytest.raises(KeyError, match=re.escape(
-            "Word 'qqzxv' in document at index 2 is not in the vocabulary (oov='error')")):
+    np.testing.assert_allclose(
+        GloveVectorizer(oov="ignore").fit(text).transform(text)[0], cat, rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        GloveVectorizer(oov="zero").fit(text).transform(text)[0], cat / 2, rtol=1e-6
+    )
+    with pytest.raises(
+        KeyError,
+        match=re.escape(
+            "Word 'qqzxv' in document at index 2 is not in the vocabulary (oov='error')"
+        ),
+    ):
         GloveVectorizer(oov="error").fit(text).transform(["cat", "dog", "cat qqzxv"])
 
 
@@ -92,11 +98,14 @@ def test_feature_names_and_pandas_output(fitted):
 def test_not_fitted_and_parameter_errors():
     with pytest.raises(NotFittedError):
         GloveVectorizer().transform(DOCS)
-    with pytest.raises(ValueError, match=re.escape(
-            "The 'pooling' parameter of GloveVectorizer must be a str among")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("The 'pooling' parameter of GloveVectorizer must be a str among"),
+    ):
         GloveVectorizer(pooling="avg").fit(DOCS)
-    with pytest.raises(ValueError, match=re.escape("min_n must be <= max_n; got min_n=5 and "
-                                                   "max_n=3.")):
+    with pytest.raises(
+        ValueError, match=re.escape("min_n must be <= max_n; got min_n=5 and max_n=3.")
+    ):
         GloveVectorizer(min_n=5, max_n=3).fit(DOCS)
 
 
@@ -156,8 +165,9 @@ def test_persist_by_reference_is_small_and_identical(fitted):
     by_reference = pickle.dumps(clone(fitted).set_params(persist="reference").fit(DOCS))
     assert len(embedded) > 80_000_000
     assert len(by_reference) < 100_000
-    np.testing.assert_array_equal(pickle.loads(by_reference).transform(DOCS),
-                                  fitted.transform(DOCS))
+    np.testing.assert_array_equal(
+        pickle.loads(by_reference).transform(DOCS), fitted.transform(DOCS)
+    )
 
 
 def test_persist_by_reference_refuses_in_memory_vectors():

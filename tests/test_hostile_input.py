@@ -68,10 +68,16 @@ def test_a_megabyte_document(fitted):
     "documents, error, message",
     [
         (["fine", 7, "x"], TypeError, "Document at index 1 has type int; expected str."),
-        (np.array(["a", np.nan], dtype=object), ValueError,
-         "Document at index 1 is NaN (a missing value); expected str."),
-        (pd.Series(["a", "b", None], dtype=object), ValueError,
-         "Document at index 2 is None; expected str."),
+        (
+            np.array(["a", np.nan], dtype=object),
+            ValueError,
+            "Document at index 1 is NaN (a missing value); expected str.",
+        ),
+        (
+            pd.Series(["a", "b", None], dtype=object),
+            ValueError,
+            "Document at index 2 is None; expected str.",
+        ),
         (["ok", b"bytes"], TypeError, "Document at index 1 is bytes; expected str."),
     ],
 )
@@ -80,15 +86,24 @@ def test_mixed_types_name_the_index(fitted, documents, error, message):
         fitted.transform(documents)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.text(max_size=200), max_size=12))
 def test_arbitrary_unicode(fitted, documents):
     _check_rows(fitted, documents)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(st.text(max_size=20), st.none(), st.integers(), st.floats()),
-                min_size=1, max_size=8))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.one_of(st.text(max_size=20), st.none(), st.integers(), st.floats()),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_mixed_lists_either_embed_or_name_the_first_bad_index(fitted, documents):
     bad = [i for i, d in enumerate(documents) if not isinstance(d, str)]
     if not bad:

@@ -51,8 +51,9 @@ def test_grid_search_in_processes_equals_serial(case):
     texts, labels = _data_for(pipeline.named_steps["emb"])
     serial = GridSearchCV(pipeline, grid, cv=3, n_jobs=1).fit(texts, labels)
     parallel = GridSearchCV(pipeline, grid, cv=3, n_jobs=2).fit(texts, labels)
-    np.testing.assert_array_equal(parallel.cv_results_["mean_test_score"],
-                                  serial.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(
+        parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
 
 
 def test_grid_over_a_pretrained_model_loads_it_once():
@@ -68,15 +69,19 @@ def test_grid_over_a_pretrained_model_loads_it_once():
 
 
 def test_column_transformer_embeds_a_text_column_next_to_numbers():
-    frame = pd.DataFrame({
-        "review": POLARITY,
-        "length": [len(t) for t in POLARITY],
-        "exclamations": [t.count("!") for t in POLARITY],
-    })
-    columns = ColumnTransformer([
-        ("text", GloveVectorizer(), "review"),
-        ("numbers", StandardScaler(), ["length", "exclamations"]),
-    ])
+    frame = pd.DataFrame(
+        {
+            "review": POLARITY,
+            "length": [len(t) for t in POLARITY],
+            "exclamations": [t.count("!") for t in POLARITY],
+        }
+    )
+    columns = ColumnTransformer(
+        [
+            ("text", GloveVectorizer(), "review"),
+            ("numbers", StandardScaler(), ["length", "exclamations"]),
+        ]
+    )
     model = Pipeline([("features", columns), ("clf", LogisticRegression(max_iter=500))])
     model.fit(frame, LABELS)
     features = columns.transform(frame)

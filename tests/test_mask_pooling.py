@@ -11,10 +11,12 @@ from sklearn_lexembed.contextual._mask_pooling import mask_pool  # noqa: E402
 
 # Two sequences, three positions, two dims. Sequence 0 has real tokens at 0 and 1 (position 2
 # is padding holding a large value that must be ignored); sequence 1 is all padding.
-HIDDEN = torch.tensor([
-    [[1.0, 2.0], [3.0, -4.0], [100.0, 100.0]],
-    [[5.0, 6.0], [7.0, 8.0], [9.0, 10.0]],
-])
+HIDDEN = torch.tensor(
+    [
+        [[1.0, 2.0], [3.0, -4.0], [100.0, 100.0]],
+        [[5.0, 6.0], [7.0, 8.0], [9.0, 10.0]],
+    ]
+)
 MASK = torch.tensor([[1, 1, 0], [0, 0, 0]])
 
 

@@ -26,12 +26,16 @@ TEXTS = load_polarity()[0][:60]
 
 def _reference(X, queries=None, k=5):
     """scikit-learn's cosine brute force."""
-    return NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(
-        X).kneighbors(queries)
+    return (
+        NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute")
+        .fit(X)
+        .kneighbors(queries)
+    )
 
 
 def _ranked_by_index(X, queries, k, exclude_self=False):
     """float64 distances of every pair, best first, equal distances in index order."""
+
     def unit(A):
         norms = np.linalg.norm(A, axis=1, keepdims=True)
         return A / np.where(norms == 0, 1, norms)
@@ -65,8 +69,9 @@ def test_kneighbors_matches_sklearn(dtype, query, k):
 def test_glove_vectors_match_sklearn(glove_store):
     vectors = np.asarray(glove_store.vectors[:20000])
     queries = vectors[np.random.default_rng(0).choice(len(vectors), 200, replace=False)]
-    expected_dist, expected_ind = _reference(vectors.astype(np.float64),
-                                             queries.astype(np.float64), 10)
+    expected_dist, expected_ind = _reference(
+        vectors.astype(np.float64), queries.astype(np.float64), 10
+    )
     search = CosineNeighbors(n_neighbors=10).fit(vectors)
     dist, ind = search.kneighbors(queries)
     np.testing.assert_array_equal(ind, expected_ind)
@@ -86,8 +91,7 @@ def test_ties_are_broken_by_index_and_zero_vectors_are_at_distance_one():
     search = CosineNeighbors(n_neighbors=6).fit(data)
     for q, exclude in ((queries, False), (None, True)):
         dist, ind = search.kneighbors(q)
-        expected_dist, expected_ind = _ranked_by_index(data, data if q is None else q, 6,
-                                                       exclude)
+        expected_dist, expected_ind = _ranked_by_index(data, data if q is None else q, 6, exclude)
         np.testing.assert_array_equal(ind, expected_ind)
         np.testing.assert_allclose(dist, expected_dist, atol=1e-6)
     dist, ind = search.kneighbors(queries[:2])
@@ -105,11 +109,12 @@ def test_sparse_input_gives_the_dense_answer():
     dense = CosineNeighbors(n_neighbors=4).fit(data.toarray())
     sparse = CosineNeighbors(n_neighbors=4).fit(data)
     for q in (queries, queries.toarray(), None):
-        np.testing.assert_array_equal(sparse.kneighbors(q)[1],
-                                      dense.kneighbors(None if q is None else queries)[1])
-        np.testing.assert_allclose(sparse.kneighbors(q)[0],
-                                   dense.kneighbors(None if q is None else queries)[0],
-                                   atol=1e-6)
+        np.testing.assert_array_equal(
+            sparse.kneighbors(q)[1], dense.kneighbors(None if q is None else queries)[1]
+        )
+        np.testing.assert_allclose(
+            sparse.kneighbors(q)[0], dense.kneighbors(None if q is None else queries)[0], atol=1e-6
+        )
 
 
 @pytest.mark.parametrize("query", ["new points", "X=None"])
@@ -140,8 +145,11 @@ def test_kneighbors_graph_and_transform_match_kneighbors_transformer(mode):
         assert sp.issparse(graph) and graph.format == "csr"
         np.testing.assert_allclose(graph.toarray(), expected.toarray(), atol=1e-6)
     transformer = KNeighborsTransformer(n_neighbors=4, metric="cosine", algorithm="brute")
-    np.testing.assert_allclose(ours.transform(QUERIES).toarray(),
-                               transformer.fit(X).transform(QUERIES).toarray(), atol=1e-6)
+    np.testing.assert_allclose(
+        ours.transform(QUERIES).toarray(),
+        transformer.fit(X).transform(QUERIES).toarray(),
+        atol=1e-6,
+    )
     assert len(ours.get_feature_names_out()) == len(X)
 
 
@@ -162,8 +170,11 @@ def test_radius_neighbors_graph_matches_sklearn(mode):
 def test_blocks_and_threads_do_not_change_the_answer():
     expected = CosineNeighbors(n_neighbors=7).fit(X).kneighbors(QUERIES)
     for batch_size, n_jobs in ((1, 1), (7, 2), (1000, -1)):
-        got = CosineNeighbors(n_neighbors=7, batch_size=batch_size, n_jobs=n_jobs).fit(
-            X).kneighbors(QUERIES)
+        got = (
+            CosineNeighbors(n_neighbors=7, batch_size=batch_size, n_jobs=n_jobs)
+            .fit(X)
+            .kneighbors(QUERIES)
+        )
         np.testing.assert_array_equal(got[1], expected[1])
         np.testing.assert_array_equal(got[0], expected[0])
 
@@ -186,9 +197,10 @@ def test_encoder_takes_raw_texts():
     vectors = GloveVectorizer().fit(TEXTS).transform(TEXTS)
     on_vectors = CosineNeighbors(n_neighbors=3).fit(vectors)
     queries = ["a funny and moving film", "boring plot"]
-    np.testing.assert_array_equal(search.kneighbors(queries)[1],
-                                  on_vectors.kneighbors(GloveVectorizer().fit(TEXTS).transform(
-                                      queries))[1])
+    np.testing.assert_array_equal(
+        search.kneighbors(queries)[1],
+        on_vectors.kneighbors(GloveVectorizer().fit(TEXTS).transform(queries))[1],
+    )
     np.testing.assert_array_equal(search.kneighbors()[1], on_vectors.kneighbors()[1])
     assert search.__sklearn_tags__().input_tags.string
 
@@ -225,8 +237,10 @@ def test_pipeline_and_pickle():
 # ----------------------------------------------------------------------------- bad input
 def test_bad_input_errors_are_clear():
     search = CosineNeighbors(n_neighbors=3).fit(X)
-    with pytest.raises(ValueError, match=re.escape(
-            "X has 5 features, but CosineNeighbors is expecting 16 features as input")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("X has 5 features, but CosineNeighbors is expecting 16 features as input"),
+    ):
         search.kneighbors(np.ones((2, 5)))
     bad = QUERIES.copy()
     bad[3, 2] = np.nan
@@ -235,30 +249,41 @@ def test_bad_input_errors_are_clear():
     bad[3, 2] = -np.inf
     with pytest.raises(ValueError, match=re.escape("Input contains infinity (-inf) at row 3")):
         CosineNeighbors().fit(bad)
-    with pytest.raises(ValueError, match=re.escape("Input contains infinity (inf) at row 1, "
-                                                   "column 0")):
+    with pytest.raises(
+        ValueError, match=re.escape("Input contains infinity (inf) at row 1, column 0")
+    ):
         CosineNeighbors().fit(sp.csr_matrix([[1.0, 0.0], [np.inf, 0.0]]))
-    with pytest.raises(ValueError, match=re.escape(
-            "n_neighbors=301 is larger than the 300 sample(s) in the index")):
+    with pytest.raises(
+        ValueError, match=re.escape("n_neighbors=301 is larger than the 300 sample(s) in the index")
+    ):
         search.kneighbors(QUERIES, n_neighbors=301)
-    with pytest.raises(ValueError, match=re.escape(
-            "n_neighbors=300 is larger than the 299 sample(s) other than the query itself")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "n_neighbors=300 is larger than the 299 sample(s) other than the query itself"
+        ),
+    ):
         search.kneighbors(n_neighbors=300)
     with pytest.raises(ValueError, match=re.escape("Found array with 0 sample(s)")):
         CosineNeighbors().fit(np.empty((0, 4)))
     with pytest.raises(ValueError, match=re.escape("radius_neighbors needs a radius")):
         search.radius_neighbors(QUERIES)
-    with pytest.raises(ValueError, match=re.escape(
-            "return_distance must be True if sort_results is True.")):
+    with pytest.raises(
+        ValueError, match=re.escape("return_distance must be True if sort_results is True.")
+    ):
         search.radius_neighbors(QUERIES, radius=0.5, return_distance=False, sort_results=True)
-    with pytest.raises(ValueError, match=re.escape(
-            "mode must be 'connectivity' or 'distance'; got 'weights'.")):
+    with pytest.raises(
+        ValueError, match=re.escape("mode must be 'connectivity' or 'distance'; got 'weights'.")
+    ):
         search.kneighbors_graph(QUERIES, mode="weights")
-    with pytest.raises(ValueError, match=re.escape(
-            "algorithm='hnsw' needs dense vectors; got a sparse matrix.")):
+    with pytest.raises(
+        ValueError, match=re.escape("algorithm='hnsw' needs dense vectors; got a sparse matrix.")
+    ):
         CosineNeighbors(algorithm="hnsw").fit(sp.csr_matrix(X))
-    with pytest.raises(ValueError, match=re.escape(
-            "The 'algorithm' parameter of CosineNeighbors must be a str among")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("The 'algorithm' parameter of CosineNeighbors must be a str among"),
+    ):
         CosineNeighbors(algorithm="kd_tree").fit(X)
 
 
@@ -284,11 +309,15 @@ def _recall(found, expected):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("params", [
-    {"algorithm": "hnsw"},
-    {"algorithm": "faiss", "faiss_index": "HNSW32"},
-    {"algorithm": "faiss", "faiss_index": "IVF256,Flat", "n_probe": 16},
-], ids=["hnswlib", "faiss-HNSW32", "faiss-IVF"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"algorithm": "hnsw"},
+        {"algorithm": "faiss", "faiss_index": "HNSW32"},
+        {"algorithm": "faiss", "faiss_index": "IVF256,Flat", "n_probe": 16},
+    ],
+    ids=["hnswlib", "faiss-HNSW32", "faiss-IVF"],
+)
 def test_ann_recall_on_glove(glove_sample, params):
     pytest.importorskip("faiss")
     pytest.importorskip("hnswlib")

@@ -23,8 +23,9 @@ DOCUMENTS = [f"{POLARITY[i % 200]} item{i % 997}" for i in range(20_000)]
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         with distributed.Client(cluster) as client:
             yield client
 
@@ -81,8 +82,9 @@ def test_grid_search_on_the_dask_backend(client):
     serial = GridSearchCV(pipeline, grid, cv=3).fit(POLARITY, LABELS)
     with parallel_backend("dask"):
         distributed_search = GridSearchCV(pipeline, grid, cv=3, n_jobs=-1).fit(POLARITY, LABELS)
-    np.testing.assert_allclose(distributed_search.cv_results_["mean_test_score"],
-                               serial.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(
+        distributed_search.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
 
 
 def test_rejects_other_collections():

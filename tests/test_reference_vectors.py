@@ -21,9 +21,15 @@ REFERENCE = np.load(DATA / "reference_vectors.npz")
 ONE_ULP = {"glove-normalized"}
 
 
-@pytest.mark.parametrize("cases", ["glove_cases", "neighbors_cases",
-                                   pytest.param("skipgram_cases", marks=pytest.mark.slow),
-                                   pytest.param("contextual_cases", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "cases",
+    [
+        "glove_cases",
+        "neighbors_cases",
+        pytest.param("skipgram_cases", marks=pytest.mark.slow),
+        pytest.param("contextual_cases", marks=pytest.mark.slow),
+    ],
+)
 def test_fixed_fits_match_the_saved_vectors(cases):
     names = []
     for name, array in CASES[cases]():

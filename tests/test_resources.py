@@ -92,11 +92,14 @@ def test_unknown_name_offline_says_what_to_do(monkeypatch):
         raise OSError("network unreachable")
 
     monkeypatch.setattr(gensim.downloader, "load", offline)
-    with pytest.raises(ValueError, match=re.escape(
-        "Could not load word vectors 'word2vec-imaginary-300': it is not a file, not a bundled "
-        "name (glove-wiki-gigaword-50), and gensim.downloader could not fetch it "
-        "(network unreachable)."
-    )):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "Could not load word vectors 'word2vec-imaginary-300': it is not a file, not a bundled "
+            "name (glove-wiki-gigaword-50), and gensim.downloader could not fetch it "
+            "(network unreachable)."
+        ),
+    ):
         load_word_vectors("word2vec-imaginary-300")
 
 
@@ -111,11 +114,11 @@ def test_missing_bundle_names_the_extra(monkeypatch):
         return real_import(name, *args)
 
     monkeypatch.setattr(_resources.importlib, "import_module", no_bundle)
-    monkeypatch.setattr(gensim.downloader, "load", lambda name: (_ for _ in ()).throw(
-        OSError("offline")))
+    monkeypatch.setattr(
+        gensim.downloader, "load", lambda name: (_ for _ in ()).throw(OSError("offline"))
+    )
     monkeypatch.setattr(cache, "_entries", {})
-    with pytest.raises(ImportError, match=re.escape(
-            "pip install 'sklearn-lexembed[glove]'")):
+    with pytest.raises(ImportError, match=re.escape("pip install 'sklearn-lexembed[glove]'")):
         load_word_vectors("glove-wiki-gigaword-50")
 
 

@@ -88,8 +88,10 @@ def test_related_words_are_closer_than_unrelated(lee_word2vec, lee_fasttext):
     for model in (lee_word2vec, lee_fasttext):
         # Pairs that co-occur in the Lee news stories against pairs that never do. Measured
         # (random_state 0 and 1, both models): related 0.74-0.85, unrelated 0.12-0.42.
-        for word, related, unrelated in [("president", "bush", "rain"),
-                                         ("israeli", "palestinian", "cricket")]:
+        for word, related, unrelated in [
+            ("president", "bush", "rain"),
+            ("israeli", "palestinian", "cricket"),
+        ]:
             assert model.similarity(word, related) > model.similarity(word, unrelated) + 0.2
 
 
@@ -120,8 +122,9 @@ def test_unseen_inflection_lands_near_its_stem(lee_fasttext):
 
 
 def test_loss_decreases_and_is_recorded_per_epoch():
-    model = SkipGramVectorizer(vector_size=20, min_count=2, epochs=4, random_state=0,
-                               n_jobs=1, device="cpu").fit(LEE[:100])
+    model = SkipGramVectorizer(
+        vector_size=20, min_count=2, epochs=4, random_state=0, n_jobs=1, device="cpu"
+    ).fit(LEE[:100])
     assert model.loss_curve_.shape == (4,)
     assert model.loss_curve_[-1] < model.loss_curve_[0]
     # A zero output matrix starts every target at sigmoid(0): loss 6 * log 2 per pair.
@@ -129,8 +132,9 @@ def test_loss_decreases_and_is_recorded_per_epoch():
 
 
 def test_subword_vectors_are_mean_of_word_and_ngram_rows():
-    model = SkipGramVectorizer(vector_size=8, min_count=1, epochs=1, random_state=0,
-                               n_jobs=1, device="cpu").fit(TOY)
+    model = SkipGramVectorizer(
+        vector_size=8, min_count=1, epochs=1, random_state=0, n_jobs=1, device="cpu"
+    ).fit(TOY)
     table = model.word_vectors_.subwords
     assert table is not None and table.keys is not None
     # An unseen word made only of known n-grams composes from the trained rows.
@@ -150,19 +154,22 @@ def test_random_state_with_one_thread_is_bit_identical():
 
 
 def test_fitted_attributes_and_pickle_round_trip():
-    model = SkipGramVectorizer(vector_size=8, min_count=1, epochs=1, random_state=0,
-                               device="cpu").fit(TOY)
+    model = SkipGramVectorizer(
+        vector_size=8, min_count=1, epochs=1, random_state=0, device="cpu"
+    ).fit(TOY)
     assert model.vectors_.dtype == np.float32 and model.vectors_.shape == (9, 8)
     assert model.vocabulary_["the"] == 0 and model.word_counts_[0] == 80
     restored = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(restored.transform(TOY + ["unseen cats"]),
-                                  model.transform(TOY + ["unseen cats"]))
+    np.testing.assert_array_equal(
+        restored.transform(TOY + ["unseen cats"]), model.transform(TOY + ["unseen cats"])
+    )
     assert restored.most_similar("cat", topn=2) == model.most_similar("cat", topn=2)
 
 
 def test_clone_gives_an_unfitted_copy_with_the_same_params():
-    model = SkipGramVectorizer(vector_size=8, window=3, min_count=1, epochs=1,
-                               device="cpu").fit(TOY)
+    model = SkipGramVectorizer(vector_size=8, window=3, min_count=1, epochs=1, device="cpu").fit(
+        TOY
+    )
     copy = clone(model)
     assert copy.get_params() == model.get_params()
     assert not hasattr(copy, "word_vectors_")
@@ -170,12 +177,15 @@ def test_clone_gives_an_unfitted_copy_with_the_same_params():
 
 def test_grid_search_over_window_and_vector_size_in_a_pipeline():
     texts, labels = load_polarity()
-    pipeline = Pipeline([
-        ("embed", SkipGramVectorizer(min_count=1, epochs=1, random_state=0, device="cpu")),
-        ("classify", LogisticRegression(max_iter=200)),
-    ])
-    grid = GridSearchCV(pipeline, {"embed__window": [2, 5], "embed__vector_size": [8, 16]},
-                        cv=2, n_jobs=2)
+    pipeline = Pipeline(
+        [
+            ("embed", SkipGramVectorizer(min_count=1, epochs=1, random_state=0, device="cpu")),
+            ("classify", LogisticRegression(max_iter=200)),
+        ]
+    )
+    grid = GridSearchCV(
+        pipeline, {"embed__window": [2, 5], "embed__vector_size": [8, 16]}, cv=2, n_jobs=2
+    )
     grid.fit(texts, labels)
     assert set(grid.best_params_) == {"embed__window", "embed__vector_size"}
     assert len(grid.cv_results_["mean_test_score"]) == 4
@@ -195,8 +205,7 @@ def test_reiterable_object_is_read_once_per_epoch():
 
 
 def test_verbose_shows_a_bar_per_epoch(capsys):
-    SkipGramVectorizer(vector_size=8, min_count=1, epochs=2, verbose=True,
-                       device="cpu").fit(TOY)
+    SkipGramVectorizer(vector_size=8, min_count=1, epochs=2, verbose=True, device="cpu").fit(TOY)
     err = capsys.readouterr().err
     assert "epoch 1/2" in err and "epoch 2/2" in err and "loss=" in err
 
@@ -219,8 +228,10 @@ def test_device_auto_prefers_cuda_when_available(monkeypatch):
 
 def _two_topic_corpus(n_docs=300, seed=0):
     rng = np.random.default_rng(seed)
-    topics = [["apple", "banana", "cherry", "grape", "melon"],
-              ["engine", "wheel", "brake", "clutch", "piston"]]
+    topics = [
+        ["apple", "banana", "cherry", "grape", "melon"],
+        ["engine", "wheel", "brake", "clutch", "piston"],
+    ]
     return [" ".join(rng.choice(topics[i % 2], 12)) for i in range(n_docs)]
 
 
@@ -231,8 +242,16 @@ def _topic_margin(model):
 
 
 def test_cpu_kernel_separates_two_topics():
-    model = SkipGramVectorizer(vector_size=16, min_count=1, sample=0, epochs=3, subwords=False,
-                               random_state=0, n_jobs=1, device="cpu").fit(_two_topic_corpus())
+    model = SkipGramVectorizer(
+        vector_size=16,
+        min_count=1,
+        sample=0,
+        epochs=3,
+        subwords=False,
+        random_state=0,
+        n_jobs=1,
+        device="cpu",
+    ).fit(_two_topic_corpus())
     # Measured: margin 0.90 (within-topic cosine 0.99, across-topic 0.10).
     assert _topic_margin(model) > 0.5
 
@@ -241,14 +260,14 @@ def test_cpu_kernel_separates_two_topics():
 def test_torch_path_separates_two_topics_on_the_cpu(monkeypatch):
     # The GPU path (batched torch updates) run on a CPU torch device: no GPU needed.
     torch = pytest.importorskip("torch")
-    monkeypatch.setattr(SkipGramVectorizer, "_training_device",
-                        lambda self: torch.device("cpu"))
+    monkeypatch.setattr(SkipGramVectorizer, "_training_device", lambda self: torch.device("cpu"))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny steps: OpenMP threads only contend
     try:
         # Batched steps of 4096 pairs need more text than the kernel: 2000 documents.
-        model = SkipGramVectorizer(vector_size=16, min_count=1, sample=0, epochs=5,
-                                   random_state=0).fit(_two_topic_corpus(2000))
+        model = SkipGramVectorizer(
+            vector_size=16, min_count=1, sample=0, epochs=5, random_state=0
+        ).fit(_two_topic_corpus(2000))
     finally:
         torch.set_num_threads(threads)
     assert model.loss_curve_[-1] < model.loss_curve_[0]
@@ -259,14 +278,29 @@ def test_torch_path_separates_two_topics_on_the_cpu(monkeypatch):
 
 
 # ------------------------------------------------------------------------------- errors
-@pytest.mark.parametrize("param, value, message", [
-    ("window", 0, "The 'window' parameter of SkipGramVectorizer must be an int in the range "
-                  "[1, inf). Got 0 instead."),
-    ("vector_size", 0, "The 'vector_size' parameter of SkipGramVectorizer must be an int in the "
-                       "range [1, inf). Got 0 instead."),
-    ("negative", -1, "The 'negative' parameter of SkipGramVectorizer must be an int in the "
-                     "range [1, inf). Got -1 instead."),
-])
+@pytest.mark.parametrize(
+    "param, value, message",
+    [
+        (
+            "window",
+            0,
+            "The 'window' parameter of SkipGramVectorizer must be an int in the range "
+            "[1, inf). Got 0 instead.",
+        ),
+        (
+            "vector_size",
+            0,
+            "The 'vector_size' parameter of SkipGramVectorizer must be an int in the "
+            "range [1, inf). Got 0 instead.",
+        ),
+        (
+            "negative",
+            -1,
+            "The 'negative' parameter of SkipGramVectorizer must be an int in the "
+            "range [1, inf). Got -1 instead.",
+        ),
+    ],
+)
 def test_bad_parameters_fail_before_training(param, value, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         SkipGramVectorizer(**{param: value}).fit(TOY)
@@ -277,9 +311,13 @@ def test_empty_corpus_and_no_word_reaching_min_count_are_clear_errors():
         SkipGramVectorizer(device="cpu").fit([])
     with pytest.raises(ValueError, match=re.escape("has no tokens")):
         SkipGramVectorizer(device="cpu").fit(["", "  "])
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "No word occurs at least min_count=5 times in the corpus of 6 tokens (the most "
-            "frequent, 'the', occurs 2 times)")):
+            "frequent, 'the', occurs 2 times)"
+        ),
+    ):
         SkipGramVectorizer(device="cpu").fit(["the cat sat on the mat"])
 
 
@@ -301,23 +339,31 @@ def test_corpus_that_changes_between_passes_is_an_error():
             Shrinking.passes += 1
             return iter(TOY if Shrinking.passes == 1 else [])
 
-    with pytest.raises(ValueError, match=re.escape("gave 60 documents when counting words but "
-                                                   "0 in epoch 1")):
+    with pytest.raises(
+        ValueError, match=re.escape("gave 60 documents when counting words but 0 in epoch 1")
+    ):
         SkipGramVectorizer(min_count=1, device="cpu").fit(Shrinking())
 
 
 def test_min_n_above_max_n_is_an_error():
-    with pytest.raises(ValueError, match=re.escape("min_n must be <= max_n; got min_n=5 and "
-                                                   "max_n=3.")):
+    with pytest.raises(
+        ValueError, match=re.escape("min_n must be <= max_n; got min_n=5 and max_n=3.")
+    ):
         SkipGramVectorizer(min_n=5, max_n=3).fit(TOY)
-
 
 
 # ------------------------------------------------------- starting from pretrained vectors
 # The Lee corpus with "president" renamed: a word GloVe does not know, in a known context.
 DOMAIN = [doc.replace("president", "zorblax").replace("President", "Zorblax") for doc in LEE]
-PRETRAINED_PARAMS = dict(vector_size=50, subwords=False, min_count=2, random_state=0, n_jobs=1,
-                         device="cpu", init_vectors="glove-wiki-gigaword-50")
+PRETRAINED_PARAMS = dict(
+    vector_size=50,
+    subwords=False,
+    min_count=2,
+    random_state=0,
+    n_jobs=1,
+    device="cpu",
+    init_vectors="glove-wiki-gigaword-50",
+)
 
 
 @pytest.fixture(scope="module")
@@ -330,8 +376,9 @@ def glove():
 
 @pytest.mark.slow
 def test_freeze_keeps_pretrained_rows_and_places_new_words(glove):
-    model = SkipGramVectorizer(init_strategy="freeze", epochs=10, learning_rate=0.05,
-                               **PRETRAINED_PARAMS).fit(DOMAIN)
+    model = SkipGramVectorizer(
+        init_strategy="freeze", epochs=10, learning_rate=0.05, **PRETRAINED_PARAMS
+    ).fit(DOMAIN)
     store = model.word_vectors_
     known = [w for w in store.words if w in glove]
     assert "zorblax" in store and "zorblax" not in glove and len(known) > 7000
@@ -341,35 +388,79 @@ def test_freeze_keeps_pretrained_rows_and_places_new_words(glove):
     # Measured neighbours: predecessor, musharraf, outgoing, met, pervez, leader, counterpart,
     # secretary, prime; "rain" ranks about 3,500th of 7,119.
     neighbours = {w for w, _ in model.most_similar("zorblax", topn=10)}
-    assert len(neighbours & {"predecessor", "musharraf", "pervez", "leader", "counterpart",
-                             "secretary", "prime", "minister", "outgoing", "deposed"}) >= 3
+    assert (
+        len(
+            neighbours
+            & {
+                "predecessor",
+                "musharraf",
+                "pervez",
+                "leader",
+                "counterpart",
+                "secretary",
+                "prime",
+                "minister",
+                "outgoing",
+                "deposed",
+            }
+        )
+        >= 3
+    )
     assert "rain" not in {w for w, _ in model.most_similar("zorblax", topn=500)}
 
 
 @pytest.mark.slow
 def test_free_fine_tuning_drifts_more_than_anchor(glove):
-    drift = {strategy: SkipGramVectorizer(init_strategy=strategy, epochs=5, learning_rate=0.1,
-                                          **PRETRAINED_PARAMS).fit(DOMAIN).drift_
-             for strategy in ("anchor", "free")}
+    drift = {
+        strategy: SkipGramVectorizer(
+            init_strategy=strategy, epochs=5, learning_rate=0.1, **PRETRAINED_PARAMS
+        )
+        .fit(DOMAIN)
+        .drift_
+        for strategy in ("anchor", "free")
+    }
     # Measured mean cosine to the pretrained vectors: anchor 0.973, free 0.934.
     assert drift["free"]["mean_cosine"] < drift["anchor"]["mean_cosine"] - 0.02
     assert drift["anchor"]["mean_cosine"] > 0.95
-    assert set(drift["free"]) == {"mean_cosine", "n_known", "ws353_before", "ws353_after",
-                                  "simlex_before", "simlex_after"}
+    assert set(drift["free"]) == {
+        "mean_cosine",
+        "n_known",
+        "ws353_before",
+        "ws353_after",
+        "simlex_before",
+        "simlex_after",
+    }
 
 
 def test_grid_search_over_init_strategy_and_anchor_strength():
     words = ["cat", "dog", "sat", "mat", "the", "on", "log", "a", "and"]
     matrix = np.random.default_rng(0).normal(size=(len(words), 8)).astype(np.float32)
     texts, labels = TOY, np.array([0, 1, 0] * 20)
-    pipeline = Pipeline([
-        ("embed", SkipGramVectorizer(vector_size=8, min_count=1, epochs=1, subwords=False,
-                                     init_vectors=(words, matrix), random_state=0,
-                                     device="cpu")),
-        ("classify", LogisticRegression(max_iter=200)),
-    ])
-    grid = GridSearchCV(pipeline, {"embed__init_strategy": ["freeze", "anchor", "free"],
-                                   "embed__anchor_strength": [0.5, 2.0]}, cv=2)
+    pipeline = Pipeline(
+        [
+            (
+                "embed",
+                SkipGramVectorizer(
+                    vector_size=8,
+                    min_count=1,
+                    epochs=1,
+                    subwords=False,
+                    init_vectors=(words, matrix),
+                    random_state=0,
+                    device="cpu",
+                ),
+            ),
+            ("classify", LogisticRegression(max_iter=200)),
+        ]
+    )
+    grid = GridSearchCV(
+        pipeline,
+        {
+            "embed__init_strategy": ["freeze", "anchor", "free"],
+            "embed__anchor_strength": [0.5, 2.0],
+        },
+        cv=2,
+    )
     grid.fit(texts, labels)
     assert len(grid.cv_results_["mean_test_score"]) == 6
     frozen = clone(pipeline).set_params(embed__init_strategy="freeze").fit(texts, labels)
@@ -382,12 +473,19 @@ def test_grid_search_over_init_strategy_and_anchor_strength():
 
 def test_pretrained_errors_are_clear():
     words, matrix = ["cat", "dog"], np.ones((2, 8), dtype=np.float32)
-    with pytest.raises(ValueError, match=re.escape(
-            "init_vectors have 8 dimensions but vector_size=16; set vector_size=8")):
-        SkipGramVectorizer(vector_size=16, subwords=False, init_vectors=(words, matrix),
-                           device="cpu").fit(TOY)
-    with pytest.raises(ValueError, match=re.escape(
-            "init_strategy='freeze' needs init_vectors (the pretrained vectors to start from)")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("init_vectors have 8 dimensions but vector_size=16; set vector_size=8"),
+    ):
+        SkipGramVectorizer(
+            vector_size=16, subwords=False, init_vectors=(words, matrix), device="cpu"
+        ).fit(TOY)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "init_strategy='freeze' needs init_vectors (the pretrained vectors to start from)"
+        ),
+    ):
         SkipGramVectorizer(init_strategy="freeze", device="cpu").fit(TOY)
     with pytest.raises(ValueError, match=re.escape("init_vectors needs subwords=False")):
         SkipGramVectorizer(vector_size=8, init_vectors=(words, matrix), device="cpu").fit(TOY)

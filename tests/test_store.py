@@ -47,7 +47,9 @@ def test_most_similar_excludes_query_words_and_orders(store):
 def test_most_similar_restrict_vocab(store):
     # Only rows 0-2 are searched: "cat" and the duplicate "north" (row 4) are out of reach.
     assert [w for w, _ in store.most_similar("east", topn=10, restrict_vocab=3)] == [
-        "south", "north"]
+        "south",
+        "north",
+    ]
 
 
 def test_shape_mismatch_is_reported():
@@ -116,12 +118,16 @@ def test_most_similar_accepts_vectors_and_checks_them(glove_store):
     # A vector query is not excluded from the answer, unlike a word query.
     assert glove_store.most_similar(queen, topn=1)[0][0] == "queen"
     assert glove_store.most_similar(["queen"], topn=1)[0][0] != "queen"
-    by_vector = glove_store.most_similar([glove_store.word_vectors(["king"])[0], "woman"],
-                                         ["man"], topn=3)
+    by_vector = glove_store.most_similar(
+        [glove_store.word_vectors(["king"])[0], "woman"], ["man"], topn=3
+    )
     by_word = glove_store.most_similar(["king", "woman"], ["man"], topn=4)
-    assert by_vector[0][0] == "king" and [w for w, _ in by_vector[1:]] == \
-        [w for w, _ in by_word[:2]]
-    with pytest.raises(ValueError, match=re.escape("finite 1-D array of 50 values; got shape (3,)")):
+    assert by_vector[0][0] == "king" and [w for w, _ in by_vector[1:]] == [
+        w for w, _ in by_word[:2]
+    ]
+    with pytest.raises(
+        ValueError, match=re.escape("finite 1-D array of 50 values; got shape (3,)")
+    ):
         glove_store.most_similar(np.ones(3))
     with pytest.raises(ValueError, match="with NaN/inf"):
         glove_store.most_similar(np.full(50, np.nan))

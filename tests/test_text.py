@@ -4,8 +4,14 @@ from sklearn_lexembed._core.text import DEFAULT_TOKEN_PATTERN, build_analyzer
 
 
 class _Params(BaseEstimator):
-    def __init__(self, lowercase=True, strip_accents=None, token_pattern=DEFAULT_TOKEN_PATTERN,
-                 tokenizer=None, preprocessor=None):
+    def __init__(
+        self,
+        lowercase=True,
+        strip_accents=None,
+        token_pattern=DEFAULT_TOKEN_PATTERN,
+        tokenizer=None,
+        preprocessor=None,
+    ):
         self.lowercase = lowercase
         self.strip_accents = strip_accents
         self.token_pattern = token_pattern
@@ -22,7 +28,9 @@ def test_countvectorizer_parameters_carry_over():
     assert build_analyzer(_Params(strip_accents="unicode"))("café naïve") == ["cafe", "naive"]
     assert build_analyzer(_Params(tokenizer=str.split))("don't stop") == ["don't", "stop"]
     assert build_analyzer(_Params(preprocessor=lambda d: d.replace("-", " ")))("e-mail") == [
-        "e", "mail"]
+        "e",
+        "mail",
+    ]
     assert build_analyzer(_Params(token_pattern=r"[a-z]+"))("ab1cd") == ["ab", "cd"]
 
 

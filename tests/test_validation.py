@@ -11,8 +11,14 @@ DOCS = ["first document", "", "third one"]
 
 @pytest.mark.parametrize(
     "container",
-    [DOCS, tuple(DOCS), np.array(DOCS), np.array(DOCS, dtype=object), pd.Series(DOCS),
-     (d for d in DOCS)],
+    [
+        DOCS,
+        tuple(DOCS),
+        np.array(DOCS),
+        np.array(DOCS, dtype=object),
+        pd.Series(DOCS),
+        (d for d in DOCS),
+    ],
     ids=["list", "tuple", "unicode-array", "object-array", "series", "generator"],
 )
 def test_accepts_one_dimensional_collections(container):

@@ -56,9 +56,7 @@ def resolve_device(device="auto"):
                 "or a torch.device."
             ) from None
     else:
-        raise TypeError(
-            f"device must be a str or torch.device; got {type(device).__name__}."
-        )
+        raise TypeError(f"device must be a str or torch.device; got {type(device).__name__}.")
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"Device {device!r} was requested but CUDA is not available.")
@@ -101,9 +99,7 @@ def resolve_dtype(dtype, device):
         return torch.float32
     if isinstance(dtype, torch.dtype):
         if dtype not in (torch.float32, torch.float16, torch.bfloat16):
-            raise ValueError(
-                f"Unsupported dtype {dtype}; expected float32, float16 or bfloat16."
-            )
+            raise ValueError(f"Unsupported dtype {dtype}; expected float32, float16 or bfloat16.")
         return dtype
     if isinstance(dtype, str) and dtype in _DTYPES:
         return getattr(torch, _DTYPES[dtype])

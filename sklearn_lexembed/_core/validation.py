@@ -23,17 +23,13 @@ def _describe_bad_document(doc, index):
     if isinstance(doc, float) and math.isnan(doc):
         return ValueError(f"Document at index {index} is NaN (a missing value); expected str.")
     if _is_pandas_missing(doc):
-        return ValueError(
-            f"Document at index {index} is a missing value ({doc!r}); expected str."
-        )
+        return ValueError(f"Document at index {index} is a missing value ({doc!r}); expected str.")
     if isinstance(doc, bytes | bytearray):
         return TypeError(
             f"Document at index {index} is bytes; expected str. Decode it first, "
             "e.g. doc.decode('utf-8')."
         )
-    return TypeError(
-        f"Document at index {index} has type {type(doc).__name__}; expected str."
-    )
+    return TypeError(f"Document at index {index} has type {type(doc).__name__}; expected str.")
 
 
 def _is_pandas_missing(value):
@@ -84,9 +80,7 @@ def _check_container(X):
             f"Expected a 1-D collection of documents; got an array with shape {shape}."
         )
     if not isinstance(X, Iterable):
-        raise TypeError(
-            f"Expected an iterable of str documents, got {type(X).__name__}."
-        )
+        raise TypeError(f"Expected an iterable of str documents, got {type(X).__name__}.")
 
 
 def check_documents(X):

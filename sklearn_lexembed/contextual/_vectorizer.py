@@ -222,8 +222,9 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         sequences, owners, weights, _ = self._sequences(loaded, documents)
         with torch_threads(effective_threads(self.n_jobs)):
             pooled = np.empty((len(sequences), self.n_features_out_), dtype=np.float32)
-            for indices, hidden, mask in forward_batches(loaded, sequences, self.layer,
-                                                          self.batch_size, self.verbose):
+            for indices, hidden, mask in forward_batches(
+                loaded, sequences, self.layer, self.batch_size, self.verbose
+            ):
                 pooled[indices] = mask_pool(hidden, mask, self.pooling).cpu().numpy()
         out = combine_windows(pooled, owners, weights, len(documents), self.pooling)
         if self.normalize:
@@ -255,18 +256,21 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         sums = [np.zeros((len(e.ids), self.n_features_out_), np.float32) for e in encodings]
         counts = [np.zeros(len(e.ids), np.float32) for e in encodings]
         with torch_threads(effective_threads(self.n_jobs)):
-            for indices, hidden, _ in forward_batches(loaded, sequences, self.layer,
-                                                       self.batch_size, self.verbose):
+            for indices, hidden, _ in forward_batches(
+                loaded, sequences, self.layer, self.batch_size, self.verbose
+            ):
                 hidden = hidden.float().cpu().numpy()
                 for row, seq in enumerate(indices):
                     doc, start = owners[seq], starts[seq]
                     n_content = len(sequences[seq]) - loaded.n_special
-                    sums[doc][start:start + n_content] += hidden[row, n_prefix:n_prefix
-                                                                 + n_content]
-                    counts[doc][start:start + n_content] += 1
-        return [merge_words(text, enc, total, count)
-                for text, enc, total, count in zip(documents, encodings, sums, counts,
-                                                   strict=True)]
+                    sums[doc][start : start + n_content] += hidden[
+                        row, n_prefix : n_prefix + n_content
+                    ]
+                    counts[doc][start : start + n_content] += 1
+        return [
+            merge_words(text, enc, total, count)
+            for text, enc, total, count in zip(documents, encodings, sums, counts, strict=True)
+        ]
 
     # ---------------------------------------------------------------- internals
     def _model(self):
@@ -275,8 +279,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             import torch
 
             location = self.model_source_[1]
-            loaded = load_model(location, torch.device(self.device_),
-                                getattr(torch, self.dtype_))
+            loaded = load_model(location, torch.device(self.device_), getattr(torch, self.dtype_))
             self._loaded = loaded
         return loaded
 
@@ -307,8 +310,12 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 UserWarning,
                 stacklevel=3,
             )
-        return (sequences, np.asarray(owners, dtype=np.intp), np.asarray(weights, np.float32),
-                starts)
+        return (
+            sequences,
+            np.asarray(owners, dtype=np.intp),
+            np.asarray(weights, np.float32),
+            starts,
+        )
 
     def __getstate__(self):
         state = self.__dict__.copy()

@@ -60,8 +60,11 @@ class FaissIndex:
         ivf = faiss.try_extract_index_ivf(index)
         if ivf is not None:
             ivf.cp.seed = int(self.seed)
-        hnsw = getattr(faiss.try_extract_index_hnsw(index), "hnsw", None) if hasattr(
-            faiss, "try_extract_index_hnsw") else getattr(index, "hnsw", None)
+        hnsw = (
+            getattr(faiss.try_extract_index_hnsw(index), "hnsw", None)
+            if hasattr(faiss, "try_extract_index_hnsw")
+            else getattr(index, "hnsw", None)
+        )
         if hnsw is not None and self.ef_construction is not None:
             hnsw.efConstruction = int(self.ef_construction)
         with _faiss_threads(faiss, n_threads):
@@ -146,8 +149,12 @@ class HnswIndex:
     def build(self, vectors, n_threads):
         hnswlib = _require("hnswlib", "hnswlib")
         index = hnswlib.Index(space="ip", dim=vectors.shape[1])
-        index.init_index(max_elements=vectors.shape[0], M=int(self.m),
-                         ef_construction=int(self.ef_construction), random_seed=int(self.seed))
+        index.init_index(
+            max_elements=vectors.shape[0],
+            M=int(self.m),
+            ef_construction=int(self.ef_construction),
+            random_seed=int(self.seed),
+        )
         index.add_items(vectors, np.arange(vectors.shape[0]), num_threads=n_threads)
         self.index = index
         return self

@@ -184,8 +184,11 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     # ------------------------------------------------------------------ input
     def _vectors(self, X, reset):
         """Validated query or index vectors (encoded first when there is an encoder)."""
-        options = {"accept_sparse": "csr", "dtype": [np.float64, np.float32],
-                   "ensure_all_finite": False}
+        options = {
+            "accept_sparse": "csr",
+            "dtype": [np.float64, np.float32],
+            "ensure_all_finite": False,
+        }
         if self.encoder is None:
             V = validate_data(self, X, reset=reset, **options)
         else:
@@ -237,12 +240,20 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if self.effective_algorithm_ != "brute":
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             if self.effective_algorithm_ == "faiss":
-                ann = FaissIndex(self.faiss_index, n_probe=self.n_probe,
-                                 ef_construction=self.ef_construction,
-                                 ef_search=self.ef_search, seed=seed)
+                ann = FaissIndex(
+                    self.faiss_index,
+                    n_probe=self.n_probe,
+                    ef_construction=self.ef_construction,
+                    ef_search=self.ef_search,
+                    seed=seed,
+                )
             else:
-                ann = HnswIndex(m=self.hnsw_m, ef_construction=self.ef_construction,
-                                ef_search=self.ef_search, seed=seed)
+                ann = HnswIndex(
+                    m=self.hnsw_m,
+                    ef_construction=self.ef_construction,
+                    ef_search=self.ef_search,
+                    seed=seed,
+                )
             self._ann = ann.build(self._fit_X, self._threads())
         return self
 
@@ -284,7 +295,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             raise ValueError(f"n_neighbors must be >= 1; got {n_neighbors}.")
         available = self.n_samples_fit_ - query_is_train
         if n_neighbors > available:
-            which = ("other than the query itself (X=None)" if query_is_train else "in the index")
+            which = "other than the query itself (X=None)" if query_is_train else "in the index"
             raise ValueError(
                 f"n_neighbors={n_neighbors} is larger than the {available} sample(s) {which}; "
                 f"ask for at most {available}."
@@ -315,10 +326,14 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         queries, self_offset, dtype = self._queries(X)
         n_neighbors = self._check_n_neighbors(n_neighbors, self_offset is not None)
         if self.effective_algorithm_ == "brute":
-            sims, indices = brute_kneighbors(self._fit_X, queries, n_neighbors,
-                                             batch_size=self.batch_size,
-                                             self_offset=self_offset,
-                                             n_threads=self._threads())
+            sims, indices = brute_kneighbors(
+                self._fit_X,
+                queries,
+                n_neighbors,
+                batch_size=self.batch_size,
+                self_offset=self_offset,
+                n_threads=self._threads(),
+            )
         else:
             sims, indices = self._ann_kneighbors(queries, n_neighbors, self_offset)
         if not return_distance:
@@ -328,9 +343,13 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _ann_kneighbors(self, queries, k, self_offset):
         unit = np.ascontiguousarray(queries if self_offset is not None else unit_rows(queries))
         extra = self_offset is not None
-        _, found = self._ann.search(unit, min(k + extra, self.n_samples_fit_),
-                                    self._threads(), n_probe=self.n_probe,
-                                    ef_search=self.ef_search)
+        _, found = self._ann.search(
+            unit,
+            min(k + extra, self.n_samples_fit_),
+            self._threads(),
+            n_probe=self.n_probe,
+            ef_search=self.ef_search,
+        )
         if extra:
             # As scikit-learn does: drop the query itself, else the last neighbour.
             own = found == np.arange(len(found))[:, None]
@@ -341,8 +360,12 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if len(missing):
             # Rows the index could not fill (a small IVF probe) are answered exactly.
             exact[missing], found[missing] = brute_kneighbors(
-                self._fit_X, queries[missing], k, batch_size=self.batch_size,
-                n_threads=self._threads())
+                self._fit_X,
+                queries[missing],
+                k,
+                batch_size=self.batch_size,
+                n_threads=self._threads(),
+            )
         return exact, found
 
     def radius_neighbors(self, X=None, radius=None, return_distance=True, sort_results=False):
@@ -380,9 +403,14 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             raise ValueError(f"radius must be a cosine distance in [0, 2]; got {radius!r}.")
         queries, self_offset, dtype = self._queries(X)
         sims, indices = brute_radius_neighbors(
-            self._fit_X, queries, float(radius), batch_size=self.batch_size,
-            self_offset=self_offset, sort_results=sort_results,
-            n_threads=self._threads())
+            self._fit_X,
+            queries,
+            float(radius),
+            batch_size=self.batch_size,
+            self_offset=self_offset,
+            sort_results=sort_results,
+            n_threads=self._threads(),
+        )
         indices = _object_array(indices)
         if not return_distance:
             return indices
@@ -409,11 +437,9 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         distances, indices = self.kneighbors(X, n_neighbors, return_distance=True)
         n_queries, k = indices.shape
         indptr = np.arange(0, n_queries * k + 1, k)
-        return _csr_graph(distances.ravel(), indices.ravel(), indptr, mode,
-                          self.n_samples_fit_)
+        return _csr_graph(distances.ravel(), indices.ravel(), indptr, mode, self.n_samples_fit_)
 
-    def radius_neighbors_graph(self, X=None, radius=None, mode="connectivity",
-                               sort_results=False):
+    def radius_neighbors_graph(self, X=None, radius=None, mode="connectivity", sort_results=False):
         """The graph of neighbours within ``radius``, as a CSR matrix (exact).
 
         Parameters
@@ -434,13 +460,18 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         _check_graph_mode(mode)
         distances, indices = self.radius_neighbors(
-            X, radius, return_distance=True, sort_results=sort_results)
+            X, radius, return_distance=True, sort_results=sort_results
+        )
         lengths = np.fromiter(map(len, indices), np.int64, len(indices))
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         dtype = distances[0].dtype if len(distances) else np.float64
-        return _csr_graph(np.concatenate([*distances, np.empty(0, dtype)]),
-                          np.concatenate([*indices, np.empty(0, np.int64)]), indptr, mode,
-                          self.n_samples_fit_)
+        return _csr_graph(
+            np.concatenate([*distances, np.empty(0, dtype)]),
+            np.concatenate([*indices, np.empty(0, np.int64)]),
+            indptr,
+            mode,
+            self.n_samples_fit_,
+        )
 
     def transform(self, X):
         """The distance graph of ``X``, as :class:`~sklearn.neighbors.KNeighborsTransformer`.
@@ -519,5 +550,6 @@ def _check_graph_mode(mode):
 def _csr_graph(distances, indices, indptr, mode, n_samples_fit):
     """A neighbours graph from flat per-row neighbours: distances or ones as the values."""
     data = distances if mode == "distance" else np.ones(len(indices), dtype=distances.dtype)
-    return sp.csr_matrix((data, indices.astype(np.int64, copy=False), indptr),
-                         shape=(len(indptr) - 1, n_samples_fit))
+    return sp.csr_matrix(
+        (data, indices.astype(np.int64, copy=False), indptr), shape=(len(indptr) - 1, n_samples_fit)
+    )

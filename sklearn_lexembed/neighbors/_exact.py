@@ -73,8 +73,7 @@ def score_error_bound(n_features):
 
 
 # ----------------------------------------------------------------------------- top-k
-def brute_kneighbors(index, queries, n_neighbors, *, batch_size, self_offset=None,
-                     n_threads=1):
+def brute_kneighbors(index, queries, n_neighbors, *, batch_size, self_offset=None, n_threads=1):
     """Exact top-k cosine neighbours of every query.
 
     Parameters
@@ -105,7 +104,8 @@ def brute_kneighbors(index, queries, n_neighbors, *, batch_size, self_offset=Non
     def search(start, stop):
         offset = None if self_offset is None else self_offset + start
         sims[start:stop], inds[start:stop] = _kneighbors_block(
-            index, queries[start:stop], n_neighbors, offset)
+            index, queries[start:stop], n_neighbors, offset
+        )
 
     map_blocks(search, n_queries, batch_size, n_threads)
     return sims, inds
@@ -174,8 +174,9 @@ def _kneighbors_block(index, queries, k, self_offset):
     n_others = index.shape[0] - (self_offset is not None)
     m = min(k + _MARGIN, n_others)
     eps = score_error_bound(index.shape[1])
-    values, candidates, rest = _shortlist(torch.from_numpy(index), torch.from_numpy(
-        q64.astype(np.float32)), m, self_offset)
+    values, candidates, rest = _shortlist(
+        torch.from_numpy(index), torch.from_numpy(q64.astype(np.float32)), m, self_offset
+    )
     candidates, rest = candidates.numpy(), rest.numpy()
     exact = _rescore(index, q64, candidates, self_offset)
     order = _order(exact, candidates)
@@ -186,8 +187,12 @@ def _kneighbors_block(index, queries, k, self_offset):
         unsure = np.flatnonzero(rest + eps >= exact[:, -1])
         for row in unsure:
             exact[row], candidates[row] = _redo_query(
-                index, q64[row], k, exact[row, -1] - eps,
-                None if self_offset is None else self_offset + row)
+                index,
+                q64[row],
+                k,
+                exact[row, -1] - eps,
+                None if self_offset is None else self_offset + row,
+            )
     return exact, candidates
 
 
@@ -199,12 +204,12 @@ def rank_candidates(index, queries, candidates, self_offset=None):
     similarities : ndarray of shape candidates.shape, float64 (-inf where the row is -1)
     indices : ndarray of shape candidates.shape, int64
     """
-    exact = _rescore(index, _unit_rows64(queries), np.where(candidates < 0, 0, candidates),
-                     self_offset)
+    exact = _rescore(
+        index, _unit_rows64(queries), np.where(candidates < 0, 0, candidates), self_offset
+    )
     exact[candidates < 0] = -np.inf
     order = _order(exact, candidates)
-    return (np.take_along_axis(exact, order, axis=1),
-            np.take_along_axis(candidates, order, axis=1))
+    return (np.take_along_axis(exact, order, axis=1), np.take_along_axis(candidates, order, axis=1))
 
 
 def _exclude_self(scores, self_offset, column_start, column_rows=None):
@@ -302,10 +307,12 @@ def _redo_query(index, q64, k, floor, own):
     if own is not None:
         approx[own] = -np.inf
     candidates = np.flatnonzero(approx >= floor)
-    exact = np.concatenate([
-        _rescore(index, q64[None], candidates[None, s : s + _RESCORE_CHUNK], None)[0]
-        for s in range(0, len(candidates), _RESCORE_CHUNK)
-    ])
+    exact = np.concatenate(
+        [
+            _rescore(index, q64[None], candidates[None, s : s + _RESCORE_CHUNK], None)[0]
+            for s in range(0, len(candidates), _RESCORE_CHUNK)
+        ]
+    )
     if own is not None:
         exact[candidates == own] = -np.inf
     order = _order(exact[None], candidates[None])[0][:k]
@@ -313,8 +320,9 @@ def _redo_query(index, q64, k, floor, own):
 
 
 # ---------------------------------------------------------------------------- radius
-def brute_radius_neighbors(index, queries, radius, *, batch_size, self_offset=None,
-                           sort_results=False, n_threads=1):
+def brute_radius_neighbors(
+    index, queries, radius, *, batch_size, self_offset=None, sort_results=False, n_threads=1
+):
     """Every index row within cosine distance ``radius`` of each query.
 
     Parameters are as for :func:`brute_kneighbors`; ``radius`` is a distance (``1 - cos``).
@@ -331,7 +339,8 @@ def brute_radius_neighbors(index, queries, radius, *, batch_size, self_offset=No
     def search(start, stop):
         offset = None if self_offset is None else self_offset + start
         sims[start:stop], inds[start:stop] = _radius_block(
-            index, queries[start:stop], radius, offset, sort_results)
+            index, queries[start:stop], radius, offset, sort_results
+        )
 
     map_blocks(search, n_queries, batch_size, n_threads)
     return sims, inds
@@ -347,8 +356,9 @@ def _radius_block(index, queries, radius, self_offset, sort_results):
         exact = scores[rows, candidates]
     else:
         q64 = _unit_rows64(queries)
-        scores = torch.mm(torch.from_numpy(q64.astype(np.float32)),
-                          torch.from_numpy(index).T).numpy()
+        scores = torch.mm(
+            torch.from_numpy(q64.astype(np.float32)), torch.from_numpy(index).T
+        ).numpy()
         _exclude_self(scores, self_offset, 0)
         eps = score_error_bound(index.shape[1])
         rows, candidates = np.nonzero(scores >= 1.0 - radius - eps)
@@ -368,4 +378,3 @@ def _radius_block(index, queries, radius, self_offset, sort_results):
         sims.append(s)
         inds.append(c)
     return sims, inds
-

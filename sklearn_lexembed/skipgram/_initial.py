@@ -30,8 +30,14 @@ def initial_model(words, dim, rng, subwords, min_n, max_n, bucket):
     if not subwords:
         input_vectors = _uniform(rng, (n_words, dim), 0.5 / dim)
         empty = np.zeros((0, dim), dtype=np.float32)
-        model = SGNSModel(input_vectors, output_vectors, empty, np.zeros(n_words + 1, np.int64),
-                          np.zeros(0, np.int32), word_lock)
+        model = SGNSModel(
+            input_vectors,
+            output_vectors,
+            empty,
+            np.zeros(n_words + 1, np.int64),
+            np.zeros(0, np.int32),
+            word_lock,
+        )
         return model, None
     indptr, hashes = ngram_hashes(words, min_n, max_n)
     keys, key_of_ngram = np.unique(hashes, return_inverse=True)
@@ -65,8 +71,7 @@ def start_from(pretrained, words, model, min_n, max_n, strategy, anchor_strength
     new = np.flatnonzero(~known)
     if len(new):
         # The n-gram table GloveVectorizer composes unseen words with (shared per store).
-        composed, found = subword_table(pretrained, min_n, max_n).compose(
-            [words[i] for i in new])
+        composed, found = subword_table(pretrained, min_n, max_n).compose([words[i] for i in new])
         model.input_vectors[new[found]] = composed[found]
     if strategy == "freeze":
         model.word_lock[known] = 0.0
@@ -99,8 +104,10 @@ def drift(before, store, known, benchmarks):
     after = np.asarray(store.vectors[known])
     norms = np.linalg.norm(after, axis=1) * np.linalg.norm(before, axis=1)
     cosine = np.einsum("ij,ij->i", after, before) / np.where(norms > 0, norms, 1.0)
-    drift = {"mean_cosine": float(cosine.mean()) if len(words) else float("nan"),
-             "n_known": len(words)}
+    drift = {
+        "mean_cosine": float(cosine.mean()) if len(words) else float("nan"),
+        "n_known": len(words),
+    }
     for name, path in benchmarks.items():
         for when, vectors in [("before", before), ("after", after)]:
             try:

@@ -63,8 +63,18 @@ class SGNSModel:
     anchor_strength : float, default=0.0
     """
 
-    def __init__(self, input_vectors, output_vectors, ngram_vectors, ngram_indptr, ngram_rows,
-                 word_lock, anchors=None, anchor_rows=None, anchor_strength=0.0):
+    def __init__(
+        self,
+        input_vectors,
+        output_vectors,
+        ngram_vectors,
+        ngram_indptr,
+        ngram_rows,
+        word_lock,
+        anchors=None,
+        anchor_rows=None,
+        anchor_strength=0.0,
+    ):
         dim = input_vectors.shape[1]
         self.input_vectors = input_vectors
         self.output_vectors = output_vectors
@@ -73,8 +83,9 @@ class SGNSModel:
         self.ngram_rows = ngram_rows
         self.word_lock = word_lock
         self.anchors = np.zeros((0, dim), np.float32) if anchors is None else anchors
-        self.anchor_rows = (np.full(input_vectors.shape[0], -1, np.int32)
-                            if anchor_rows is None else anchor_rows)
+        self.anchor_rows = (
+            np.full(input_vectors.shape[0], -1, np.int32) if anchor_rows is None else anchor_rows
+        )
         self.anchor_strength = float(anchor_strength)
 
     @property
@@ -152,10 +163,30 @@ def _axpy(a, x, y):
 
 
 @numba.njit(nogil=True, fastmath=True, cache=True)
-def _train_chunk(tokens, bounds, w_in, w_out, ngram_vectors, ngram_indptr, ngram_rows,
-                 word_lock, anchors, anchor_rows, anchor_strength, thresholds, accept, alias,
-                 window, shrink_windows, negative, alpha_start, alpha_end, words_before,
-                 words_total, seed):
+def _train_chunk(
+    tokens,
+    bounds,
+    w_in,
+    w_out,
+    ngram_vectors,
+    ngram_indptr,
+    ngram_rows,
+    word_lock,
+    anchors,
+    anchor_rows,
+    anchor_strength,
+    thresholds,
+    accept,
+    alias,
+    window,
+    shrink_windows,
+    negative,
+    alpha_start,
+    alpha_end,
+    words_before,
+    words_total,
+    seed,
+):
     """Train on one chunk of sentences; return (summed loss, pairs, tokens kept)."""
     dim = w_in.shape[1]
     subwords = ngram_vectors.shape[0] > 0
@@ -309,9 +340,23 @@ def _chunk_seed(base_seed, epoch, chunk):
     return int(state) & (2**48 - 1)
 
 
-def train_epochs(model, epoch_chunks, *, thresholds, noise, window, negative, shrink_windows,
-                 learning_rate, min_learning_rate, epochs, words_per_epoch, n_threads, seed,
-                 on_chunk=None):
+def train_epochs(
+    model,
+    epoch_chunks,
+    *,
+    thresholds,
+    noise,
+    window,
+    negative,
+    shrink_windows,
+    learning_rate,
+    min_learning_rate,
+    epochs,
+    words_per_epoch,
+    n_threads,
+    seed,
+    on_chunk=None,
+):
     """Run ``epochs`` passes of skip-gram training over the chunks of ``epoch_chunks(epoch)``.
 
     Parameters
@@ -346,11 +391,26 @@ def train_epochs(model, epoch_chunks, *, thresholds, noise, window, negative, sh
     def run(job):
         epoch, index, before, tokens, bounds = job
         return _train_chunk(
-            tokens, bounds, model.input_vectors, model.output_vectors, model.ngram_vectors,
-            model.ngram_indptr, model.ngram_rows, model.word_lock, model.anchors,
-            model.anchor_rows, model.anchor_strength, thresholds, *noise,
-            window, shrink_windows, negative, learning_rate, min_learning_rate,
-            float(epoch * words_per_epoch + before), words_total,
+            tokens,
+            bounds,
+            model.input_vectors,
+            model.output_vectors,
+            model.ngram_vectors,
+            model.ngram_indptr,
+            model.ngram_rows,
+            model.word_lock,
+            model.anchors,
+            model.anchor_rows,
+            model.anchor_strength,
+            thresholds,
+            *noise,
+            window,
+            shrink_windows,
+            negative,
+            learning_rate,
+            min_learning_rate,
+            float(epoch * words_per_epoch + before),
+            words_total,
             _chunk_seed(seed, epoch, index),
         )
 
@@ -394,8 +454,18 @@ def train_epochs(model, epoch_chunks, *, thresholds, noise, window, negative, sh
 
 
 @numba.njit(nogil=True, cache=True)
-def chunk_pairs(tokens, bounds, thresholds, window, shrink_windows, alpha_start, alpha_end,
-                words_before, words_total, seed):
+def chunk_pairs(
+    tokens,
+    bounds,
+    thresholds,
+    window,
+    shrink_windows,
+    alpha_start,
+    alpha_end,
+    words_before,
+    words_total,
+    seed,
+):
     """The (centre, context) pairs of one chunk, with each pair's learning rate.
 
     The same subsampling, windows and learning-rate schedule as the CPU kernel, for trainers

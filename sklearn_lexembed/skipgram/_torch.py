@@ -24,9 +24,24 @@ STEP_PAIRS = 4096
 MAX_SUMMED = 16.0
 
 
-def train_epochs_torch(model, epoch_chunks, *, thresholds, noise, window, negative,
-                       shrink_windows, learning_rate, min_learning_rate, epochs,
-                       words_per_epoch, seed, device, on_chunk=None, step_pairs=STEP_PAIRS):
+def train_epochs_torch(
+    model,
+    epoch_chunks,
+    *,
+    thresholds,
+    noise,
+    window,
+    negative,
+    shrink_windows,
+    learning_rate,
+    min_learning_rate,
+    epochs,
+    words_per_epoch,
+    seed,
+    device,
+    on_chunk=None,
+    step_pairs=STEP_PAIRS,
+):
     """Train ``model`` on ``device``; the parameters are those of ``_sgns.train_epochs``.
 
     Returns
@@ -57,9 +72,17 @@ def train_epochs_torch(model, epoch_chunks, *, thresholds, noise, window, negati
         total_loss, total_pairs, before = 0.0, 0, 0
         for index, (tokens, bounds, _) in enumerate(epoch_chunks(epoch)):
             centres, contexts, alphas = chunk_pairs(
-                tokens, bounds, thresholds, window, shrink_windows, learning_rate,
-                min_learning_rate, float(epoch * words_per_epoch + before), words_total,
-                _chunk_seed(seed, epoch, index))
+                tokens,
+                bounds,
+                thresholds,
+                window,
+                shrink_windows,
+                learning_rate,
+                min_learning_rate,
+                float(epoch * words_per_epoch + before),
+                words_total,
+                _chunk_seed(seed, epoch, index),
+            )
             before += len(tokens)
             chunk_loss = 0.0
             for start in range(0, len(centres), step_pairs):
@@ -68,12 +91,26 @@ def train_epochs_torch(model, epoch_chunks, *, thresholds, noise, window, negati
                     torch.from_numpy(centres[start:stop]).to(device, torch.int64),
                     torch.from_numpy(contexts[start:stop]).to(device, torch.int64),
                     torch.from_numpy(alphas[start:stop]).to(device),
-                    w_in, w_out, ngrams, lock, indptr, rows, n_ngrams, accept, alias,
-                    negative, generator)
+                    w_in,
+                    w_out,
+                    ngrams,
+                    lock,
+                    indptr,
+                    rows,
+                    n_ngrams,
+                    accept,
+                    alias,
+                    negative,
+                    generator,
+                )
                 if anchors.shape[0]:
-                    _pull(torch.from_numpy(centres[start:stop]).to(device, torch.int64),
-                          float(alphas[start]) * model.anchor_strength, w_in, anchors,
-                          anchor_rows)
+                    _pull(
+                        torch.from_numpy(centres[start:stop]).to(device, torch.int64),
+                        float(alphas[start]) * model.anchor_strength,
+                        w_in,
+                        anchors,
+                        anchor_rows,
+                    )
             total_loss += chunk_loss
             total_pairs += len(centres)
             if on_chunk is not None:
@@ -85,8 +122,22 @@ def train_epochs_torch(model, epoch_chunks, *, thresholds, noise, window, negati
     return loss_curve
 
 
-def _step(centres, contexts, alphas, w_in, w_out, ngrams, lock, indptr, rows, n_ngrams,
-          accept, alias, negative, generator):
+def _step(
+    centres,
+    contexts,
+    alphas,
+    w_in,
+    w_out,
+    ngrams,
+    lock,
+    indptr,
+    rows,
+    n_ngrams,
+    accept,
+    alias,
+    negative,
+    generator,
+):
     """One batched SGD step; returns the summed loss of its pairs."""
     import torch
     import torch.nn.functional as F
@@ -97,18 +148,15 @@ def _step(centres, contexts, alphas, w_in, w_out, ngrams, lock, indptr, rows, n_
         # Each centre's n-gram rows, flattened, with the pair each belongs to.
         counts = n_ngrams[centres]
         owner = torch.repeat_interleave(torch.arange(n_pairs, device=centres.device), counts)
-        first = torch.repeat_interleave(indptr[centres] - torch.cumsum(counts, 0) + counts,
-                                        counts)
+        first = torch.repeat_interleave(indptr[centres] - torch.cumsum(counts, 0) + counts, counts)
         ngram_rows = rows[first + torch.arange(owner.shape[0], device=centres.device)]
         l1 = w_in[centres].index_add_(0, owner, ngrams[ngram_rows])
         l1 /= (counts + 1).unsqueeze(1)
     else:
         l1 = w_in[centres]
     # Walker alias draws: a uniform column, then the column's word or its alias.
-    column = torch.randint(n_words, (n_pairs, negative), generator=generator,
-                           device=centres.device)
-    coin = torch.randint(2**32, (n_pairs, negative), generator=generator,
-                         device=centres.device)
+    column = torch.randint(n_words, (n_pairs, negative), generator=generator, device=centres.device)
+    coin = torch.randint(2**32, (n_pairs, negative), generator=generator, device=centres.device)
     noise = torch.where(coin < accept[column], column, alias[column])
     targets = torch.cat([contexts.unsqueeze(1), noise], dim=1)
     labels = torch.zeros(targets.shape, dtype=l1.dtype, device=l1.device)

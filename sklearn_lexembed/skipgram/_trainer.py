@@ -43,10 +43,35 @@ class Training:
     n_documents: int
 
 
-def train(corpus, analyzer, *, vector_size, window, negative, min_count, max_vocab_size,
-          sample, epochs, learning_rate, min_learning_rate, ns_exponent, shrink_windows,
-          batch_size, subwords, min_n, max_n, bucket, pretrained, init_strategy,
-          anchor_strength, device, n_threads, rng, verbose, count_documents):
+def train(
+    corpus,
+    analyzer,
+    *,
+    vector_size,
+    window,
+    negative,
+    min_count,
+    max_vocab_size,
+    sample,
+    epochs,
+    learning_rate,
+    min_learning_rate,
+    ns_exponent,
+    shrink_windows,
+    batch_size,
+    subwords,
+    min_n,
+    max_n,
+    bucket,
+    pretrained,
+    init_strategy,
+    anchor_strength,
+    device,
+    n_threads,
+    rng,
+    verbose,
+    count_documents,
+):
     """Train skip-gram vectors on ``corpus``; the parameters are SkipGramVectorizer's.
 
     Parameters
@@ -75,16 +100,22 @@ def train(corpus, analyzer, *, vector_size, window, negative, min_count, max_voc
     from ._vocab import alias_table, count_words, subsample_thresholds
 
     vocabulary = count_words(
-        corpus, analyzer, min_count=min_count, max_vocab_size=max_vocab_size,
+        corpus,
+        analyzer,
+        min_count=min_count,
+        max_vocab_size=max_vocab_size,
         always_keep=None if pretrained is None else pretrained.key_to_index,
-        count_documents=count_documents)
+        count_documents=count_documents,
+    )
     init_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-    model, ngram_keys = initial_model(vocabulary.words, vector_size, init_rng, subwords, min_n,
-                                      max_n, bucket)
+    model, ngram_keys = initial_model(
+        vocabulary.words, vector_size, init_rng, subwords, min_n, max_n, bucket
+    )
     drift_reference = None
     if pretrained is not None:
-        known = start_from(pretrained, vocabulary.words, model, min_n, max_n, init_strategy,
-                           anchor_strength)
+        known = start_from(
+            pretrained, vocabulary.words, model, min_n, max_n, init_strategy, anchor_strength
+        )
         # Copied now: the model's rows of known words change in training.
         drift_reference = (np.array(model.input_vectors[known]), known)
 
@@ -104,9 +135,13 @@ def train(corpus, analyzer, *, vector_size, window, negative, min_count, max_voc
     settings = dict(
         thresholds=subsample_thresholds(vocabulary.counts, sample),
         noise=alias_table(vocabulary.counts, ns_exponent),
-        window=window, negative=negative, shrink_windows=shrink_windows,
-        learning_rate=learning_rate, min_learning_rate=min_learning_rate,
-        epochs=epochs, words_per_epoch=vocabulary.n_kept_tokens,
+        window=window,
+        negative=negative,
+        shrink_windows=shrink_windows,
+        learning_rate=learning_rate,
+        min_learning_rate=min_learning_rate,
+        epochs=epochs,
+        words_per_epoch=vocabulary.n_kept_tokens,
         seed=int(rng.randint(np.iinfo(np.int32).max)),
         on_chunk=None if progress is None else progress.update,
     )
@@ -125,12 +160,17 @@ def train(corpus, analyzer, *, vector_size, window, negative, min_count, max_voc
             progress.close()
     table = None
     if subwords:
-        table = SubwordTable(model.ngram_vectors[ngram_keys[1]], min_n, max_n,
-                             keys=ngram_keys[0])
-    store = WordVectors(vocabulary.words, model.word_vectors(), counts=vocabulary.counts,
-                        subwords=table)
-    return Training(store, np.asarray(loss_curve, dtype=np.float64), drift_reference,
-                    vocabulary.document_frequency, vocabulary.n_documents)
+        table = SubwordTable(model.ngram_vectors[ngram_keys[1]], min_n, max_n, keys=ngram_keys[0])
+    store = WordVectors(
+        vocabulary.words, model.word_vectors(), counts=vocabulary.counts, subwords=table
+    )
+    return Training(
+        store,
+        np.asarray(loss_curve, dtype=np.float64),
+        drift_reference,
+        vocabulary.document_frequency,
+        vocabulary.n_documents,
+    )
 
 
 class _Progress:
@@ -150,8 +190,12 @@ class _Progress:
         if epoch != self._epoch:
             self.close()
             self._epoch, self._loss, self._pairs = epoch, 0.0, 0
-            self._bar = tqdm(total=self._total, desc=f"epoch {epoch + 1}/{self._epochs}",
-                             unit="word", unit_scale=True)
+            self._bar = tqdm(
+                total=self._total,
+                desc=f"epoch {epoch + 1}/{self._epochs}",
+                unit="word",
+                unit_scale=True,
+            )
         self._loss += loss
         self._pairs += n_pairs
         self._bar.set_postfix(loss=f"{self._loss / max(self._pairs, 1):.4f}", refresh=False)

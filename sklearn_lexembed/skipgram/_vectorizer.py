@@ -298,40 +298,67 @@ class SkipGramVectorizer(StaticVectorizerBase):
             from ._initial import drift
 
             before, known = reference
-            self._drift = drift(before, self.word_vectors_, known, {
-                "ws353": evaluation_path("wordsim353.tsv"),
-                "simlex": evaluation_path("simlex999.txt")})
+            self._drift = drift(
+                before,
+                self.word_vectors_,
+                known,
+                {
+                    "ws353": evaluation_path("wordsim353.tsv"),
+                    "simlex": evaluation_path("simlex999.txt"),
+                },
+            )
         return self._drift
 
     # ----------------------------------------------------------------- fitting
     def _fit_documents(self, X):
         # Streamed, never listed: the corpus may be larger than memory.
         return reiterable_documents(
-            X, "SkipGramVectorizer reads the corpus once to count words and once per epoch "
-            "(and once more for pooling='sif')")
+            X,
+            "SkipGramVectorizer reads the corpus once to count words and once per epoch "
+            "(and once more for pooling='sif')",
+        )
 
     def _fit_word_vectors(self, X, y=None):
         from ._trainer import train
 
         training = train(
-            X, build_analyzer(self), vector_size=self.vector_size, window=self.window,
-            negative=self.negative, min_count=self.min_count,
-            max_vocab_size=self.max_vocab_size, sample=self.sample, epochs=self.epochs,
-            learning_rate=self.learning_rate, min_learning_rate=self.min_learning_rate,
-            ns_exponent=self.ns_exponent, shrink_windows=self.shrink_windows,
-            batch_size=self.batch_size, subwords=self.subwords, min_n=self.min_n,
-            max_n=self.max_n, bucket=self.bucket, pretrained=self._pretrained(),
+            X,
+            build_analyzer(self),
+            vector_size=self.vector_size,
+            window=self.window,
+            negative=self.negative,
+            min_count=self.min_count,
+            max_vocab_size=self.max_vocab_size,
+            sample=self.sample,
+            epochs=self.epochs,
+            learning_rate=self.learning_rate,
+            min_learning_rate=self.min_learning_rate,
+            ns_exponent=self.ns_exponent,
+            shrink_windows=self.shrink_windows,
+            batch_size=self.batch_size,
+            subwords=self.subwords,
+            min_n=self.min_n,
+            max_n=self.max_n,
+            bucket=self.bucket,
+            pretrained=self._pretrained(),
             init_strategy=self.init_strategy or "anchor",
-            anchor_strength=self.anchor_strength, device=self._training_device(),
+            anchor_strength=self.anchor_strength,
+            device=self._training_device(),
             n_threads=effective_threads(self.n_jobs),
-            rng=check_random_state(self.random_state), verbose=self.verbose,
-            count_documents=self.pooling == "tfidf")
+            rng=check_random_state(self.random_state),
+            verbose=self.verbose,
+            count_documents=self.pooling == "tfidf",
+        )
         return FittedWords(
             training.store,
-            attributes={"loss_curve_": training.loss_curve,
-                        "_drift_reference": training.drift_reference, "_drift": None},
+            attributes={
+                "loss_curve_": training.loss_curve,
+                "_drift_reference": training.drift_reference,
+                "_drift": None,
+            },
             document_frequency=training.document_frequency,
-            n_documents=training.n_documents)
+            n_documents=training.n_documents,
+        )
 
     def _pretrained(self):
         """The ``init_vectors`` store, checked against the other parameters, or None."""

@@ -54,8 +54,9 @@ def _prune(counts, min_reduce):
         del counts[word]
 
 
-def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_keep=None,
-                count_documents=False):
+def count_words(
+    documents, analyzer, *, min_count, max_vocab_size=None, always_keep=None, count_documents=False
+):
     """Count the words of a corpus in one pass and keep those seen ``min_count`` times.
 
     Parameters
@@ -106,8 +107,9 @@ def count_words(documents, analyzer, *, min_count, max_vocab_size=None, always_k
         )
     # Counter keeps first-seen order, and the sort is stable: ties stay in corpus order.
     keep = always_keep if always_keep is not None else ()
-    kept = sorted(((w, c) for w, c in counts.items() if c >= min_count or w in keep),
-                  key=lambda wc: -wc[1])
+    kept = sorted(
+        ((w, c) for w, c in counts.items() if c >= min_count or w in keep), key=lambda wc: -wc[1]
+    )
     if not kept:
         top_word, top_count = counts.most_common(1)[0]
         raise ValueError(

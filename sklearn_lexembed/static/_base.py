@@ -140,15 +140,22 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             )
         documents = self._fit_documents(X)
         fitted = self._fit_word_vectors(documents, y)
-        state = {"word_vectors_": fitted.store, "idf_": None, "_idf_unseen": None,
-                 "sif_weights_": None, "sif_component_": None}
+        state = {
+            "word_vectors_": fitted.store,
+            "idf_": None,
+            "_idf_unseen": None,
+            "sif_weights_": None,
+            "sif_component_": None,
+        }
         if self.pooling == "tfidf":
             frequency, n_documents = fitted.document_frequency, fitted.n_documents
             if frequency is None:
                 frequency, n_documents = document_frequencies(documents, build_analyzer(self))
             # scikit-learn's smoothed idf: as if one extra document held every word once.
-            state["idf_"] = {word: float(np.log((1 + n_documents) / (1 + df)) + 1)
-                             for word, df in frequency.items()}
+            state["idf_"] = {
+                word: float(np.log((1 + n_documents) / (1 + df)) + 1)
+                for word, df in frequency.items()
+            }
             state["_idf_unseen"] = float(np.log(1 + n_documents) + 1)
         elif self.pooling == "sif":
             counts = fitted.store.counts
@@ -194,9 +201,15 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         tokens = list(chain.from_iterable(token_lists))
         ends = np.cumsum(lengths)
         rows, tables, keep = resolve_tokens(
-            store, tokens, self.oov, self.min_n, self.max_n,
-            document_of=lambda position: first_index + int(
-                np.searchsorted(ends, position, side="right")))
+            store,
+            tokens,
+            self.oov,
+            self.min_n,
+            self.max_n,
+            document_of=lambda position: (
+                first_index + int(np.searchsorted(ends, position, side="right"))
+            ),
+        )
         weights = self._token_weights(tokens, rows, len(store), state)
         if keep is not None:
             owner = np.repeat(np.arange(len(lengths)), lengths)
@@ -287,7 +300,8 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             :meth:`WordVectors.most_similar`.
         """
         return self._fitted_state()["word_vectors_"].most_similar(
-            positive, negative, topn, restrict_vocab)
+            positive, negative, topn, restrict_vocab
+        )
 
     def similarity(self, word1, word2):
         """Cosine similarity of two known words.

@@ -58,8 +58,13 @@ def _evaluation_vocab(store, restrict_vocab, case_insensitive):
 
 
 def evaluate_word_pairs(
-    store, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
-    case_insensitive=True, dummy4unknown=False,
+    store,
+    pairs,
+    delimiter="\t",
+    encoding="utf8",
+    restrict_vocab=300000,
+    case_insensitive=True,
+    dummy4unknown=False,
 ):
     """Spearman/Pearson of ``store``'s similarities against a word-pair file; see
     :meth:`WordVectors.evaluate_word_pairs`.
@@ -95,6 +100,7 @@ def evaluate_word_pairs(
     oov_ratio = float(n_oov) / (len(gold) + n_oov * (not dummy4unknown)) * 100
     return stats.pearsonr(gold, model), stats.spearmanr(gold, model), oov_ratio
 
+
 def evaluate_word_analogies(
     store, analogies, restrict_vocab=300000, case_insensitive=True, dummy4unknown=False
 ):
@@ -106,13 +112,12 @@ def evaluate_word_analogies(
     with open(analogies, encoding="utf8", errors="replace") as fin:
         for line_no, line in enumerate(fin):
             if line.startswith(": "):
-                sections.append({"section": line.lstrip(": ").strip(), "correct": [],
-                                 "incorrect": []})
+                sections.append(
+                    {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
+                )
                 continue
             if not sections:
-                raise ValueError(
-                    f"Missing section header before line #{line_no} in {analogies}."
-                )
+                raise ValueError(f"Missing section header before line #{line_no} in {analogies}.")
             words = [fold(w) for w in line.split()]
             if len(words) != 4:
                 continue
@@ -121,8 +126,9 @@ def evaluate_word_analogies(
                 rows.append([vocab[w] for w in words])
             elif dummy4unknown:
                 sections[-1]["incorrect"].append(tuple(words))
-    predictions = _answer_analogies(store, np.array(rows, dtype=np.int64).reshape(-1, 4),
-                                         limit, vocab, fold)
+    predictions = _answer_analogies(
+        store, np.array(rows, dtype=np.int64).reshape(-1, 4), limit, vocab, fold
+    )
     for (section, words), predicted in zip(questions, predictions):
         section["correct" if predicted == words[3] else "incorrect"].append(words)
     total = {
@@ -134,6 +140,7 @@ def evaluate_word_analogies(
     score = len(total["correct"]) / n_answered if n_answered else 0.0
     sections.append(total)
     return score, sections
+
 
 def _answer_analogies(store, rows, limit, vocab, fold):
     import torch
@@ -155,10 +162,12 @@ def _answer_analogies(store, rows, limit, vocab, fold):
         if retry:
             top = _tiled_topk(query[retry], unit, _ANALOGY_TOPN, block[retry, :3]).numpy()
             for i, candidates in zip(retry, top):
-                answers[i] = _analogy_answer(store, questions[i], candidates, vocab, fold,
-                                                  last_resort=True)
+                answers[i] = _analogy_answer(
+                    store, questions[i], candidates, vocab, fold, last_resort=True
+                )
         predictions.extend(answers)
     return predictions
+
 
 def _analogy_answer(store, question, candidates, vocab, fold, last_resort=False):
     """gensim's rule: the first candidate in the vocabulary that is not a query word."""

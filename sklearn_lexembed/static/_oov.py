@@ -132,7 +132,8 @@ def composed_vectors(store, min_n, max_n):
     # A trained table fixes its own n-gram lengths; a learned one exists per (min_n, max_n).
     key = ("composed",) if store.subwords is not None else ("composed", min_n, max_n)
     return store.derived(
-        key, lambda: ComposedVectors(subword_table(store, min_n, max_n), store.n_dims))
+        key, lambda: ComposedVectors(subword_table(store, min_n, max_n), store.n_dims)
+    )
 
 
 def resolve_tokens(store, tokens, policy, min_n, max_n, document_of=None):
@@ -169,7 +170,8 @@ def resolve_tokens(store, tokens, policy, min_n, max_n, document_of=None):
         return rows, tables, rows >= 0
     if policy == "subword":
         composed_rows, matrix = composed_vectors(store, min_n, max_n).lookup(
-            [tokens[i] for i in unknown])
+            [tokens[i] for i in unknown]
+        )
         rows[unknown] = len(store) + composed_rows
         tables.append(matrix)
     return rows, tables, None

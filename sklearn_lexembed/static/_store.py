@@ -227,14 +227,22 @@ class WordVectors:
         if vector.shape != (self.n_dims,) or not np.isfinite(vector).all():
             raise ValueError(
                 f"A query vector must be a finite 1-D array of {self.n_dims} values; got "
-                f"shape {vector.shape}" + ("" if np.isfinite(vector).all() else " with NaN/inf")
+                f"shape {vector.shape}"
+                + ("" if np.isfinite(vector).all() else " with NaN/inf")
                 + "."
             )
         return unit_rows(vector[None])[0]
 
     # -------------------------------------------------------------- evaluation
-    def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
-                            case_insensitive=True, dummy4unknown=False):
+    def evaluate_word_pairs(
+        self,
+        pairs,
+        delimiter="\t",
+        encoding="utf8",
+        restrict_vocab=300000,
+        case_insensitive=True,
+        dummy4unknown=False,
+    ):
         """Correlation of the model's similarities with human judgements.
 
         The same file format, rules and numbers as gensim's
@@ -264,13 +272,19 @@ class WordVectors:
         oov_ratio : float
             Percentage of pairs with an unknown word.
         """
-        return evaluate_word_pairs(self, pairs, delimiter=delimiter, encoding=encoding,
-                                   restrict_vocab=restrict_vocab,
-                                   case_insensitive=case_insensitive,
-                                   dummy4unknown=dummy4unknown)
+        return evaluate_word_pairs(
+            self,
+            pairs,
+            delimiter=delimiter,
+            encoding=encoding,
+            restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown,
+        )
 
-    def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
-                                dummy4unknown=False):
+    def evaluate_word_analogies(
+        self, analogies, restrict_vocab=300000, case_insensitive=True, dummy4unknown=False
+    ):
         """Accuracy on ``a : b :: c : d`` questions with 3CosAdd, as gensim computes it.
 
         gensim asks ``most_similar`` one question at a time; here all questions are scored in
@@ -296,9 +310,13 @@ class WordVectors:
             Per section ``{"section", "correct", "incorrect"}`` with the question tuples, and a
             final ``"Total accuracy"`` entry, as gensim returns.
         """
-        return evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
-                                       case_insensitive=case_insensitive,
-                                       dummy4unknown=dummy4unknown)
+        return evaluate_word_analogies(
+            self,
+            analogies,
+            restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown,
+        )
 
 
 def _query_terms(terms):

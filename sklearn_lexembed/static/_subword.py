@@ -170,8 +170,7 @@ class SubwordTable:
         return composed, found
 
     @classmethod
-    def from_word_vectors(cls, words, vectors, min_n=3, max_n=6, *, min_words=2,
-                          max_words=100_000):
+    def from_word_vectors(cls, words, vectors, min_n=3, max_n=6, *, min_words=2, max_words=100_000):
         """Learn n-gram vectors from a pretrained vocabulary.
 
         An n-gram's vector is the mean of the centred vectors of the words that contain it, so

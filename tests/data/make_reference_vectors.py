@@ -37,9 +37,16 @@ def skipgram_cases():
         model = SkipGramVectorizer(subwords=subwords, **common).fit(LEE)
         yield f"skipgram-subwords{subwords}-vectors", model.vectors_[:200]
         yield f"skipgram-subwords{subwords}-docs", model.transform(LEE[:20] + ["unseenword"])
-    adapted = SkipGramVectorizer(vector_size=50, subwords=False, min_count=3, epochs=1,
-                                 init_vectors="glove-wiki-gigaword-50", init_strategy="anchor",
-                                 random_state=0, n_jobs=1).fit(LEE)
+    adapted = SkipGramVectorizer(
+        vector_size=50,
+        subwords=False,
+        min_count=3,
+        epochs=1,
+        init_vectors="glove-wiki-gigaword-50",
+        init_strategy="anchor",
+        random_state=0,
+        n_jobs=1,
+    ).fit(LEE)
     yield "skipgram-anchor-vectors", adapted.vectors_[:200]
 
 
@@ -54,8 +61,9 @@ def contextual_cases():
 def neighbors_cases():
     rng = np.random.default_rng(0)
     index, queries = rng.normal(size=(500, 12)), rng.normal(size=(20, 12))
-    distances, indices = CosineNeighbors(n_neighbors=5, algorithm="brute", n_jobs=1).fit(
-        index).kneighbors(queries)
+    distances, indices = (
+        CosineNeighbors(n_neighbors=5, algorithm="brute", n_jobs=1).fit(index).kneighbors(queries)
+    )
     yield "neighbors-brute-distances", distances
     yield "neighbors-brute-indices", indices
 
