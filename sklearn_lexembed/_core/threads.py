@@ -14,13 +14,7 @@ from numbers import Integral
 
 from joblib import effective_n_jobs
 
-__all__ = ["N_JOBS_DOC", "effective_threads", "torch_threads"]
-
-# The parameter's description, shared by every docstring that documents ``n_jobs``.
-N_JOBS_DOC = (
-    "Threads the computation runs on. ``None`` means 1 unless in a "
-    ":func:`joblib.parallel_config` context; ``-1`` uses every core."
-)
+__all__ = ["effective_threads", "torch_threads"]
 
 
 def effective_threads(n_jobs):
