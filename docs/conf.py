@@ -55,7 +55,8 @@ autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_member_order = "groupwise"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-# numpydoc's own checks run in tests/test_docs.py's companion script, not as build warnings.
+# numpydoc's checks run in tests/test_docstrings.py (which lists the codes it ignores, and why),
+# not as build warnings.
 numpydoc_validation_checks = set()
 numpydoc_xref_param_type = False
 

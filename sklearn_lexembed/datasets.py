@@ -44,6 +44,7 @@ def load_lee_corpus():
     Returns
     -------
     documents : list of str
+        The 300 documents, one per non-blank line of the file, stripped.
 
     Examples
     --------

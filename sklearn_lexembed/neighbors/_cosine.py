@@ -64,7 +64,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         gets this many OpenMP threads and hnswlib its ``num_threads``. ``None`` means 1 unless
         in a :func:`joblib.parallel_config` context; ``-1`` uses every core.
     faiss_index : str, default="HNSW32"
-        faiss ``index_factory`` description for ``algorithm="faiss"``: ``"Flat"`` (exact),
+        The faiss ``index_factory`` description for ``algorithm="faiss"``: ``"Flat"`` (exact),
         ``"HNSW32"`` (a graph with 32 links per node), ``"IVF1024,Flat"`` (1024 inverted
         lists)... The metric is always the inner product of unit vectors.
     n_probe : int, default=None
@@ -218,8 +218,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features), or iterable of str
-            with an ``encoder``
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or iterable of str \
+                with an ``encoder``
             The samples to search among.
         y : None
             Ignored.
@@ -432,6 +432,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         graph : scipy.sparse.csr_matrix of shape (n_queries, n_samples_fit)
+            Row ``i`` holds the ``n_neighbors`` neighbours of query ``i`` (1 or their
+            distance, by ``mode``); absent entries are not neighbours.
         """
         _check_graph_mode(mode)
         distances, indices = self.kneighbors(X, n_neighbors, return_distance=True)
@@ -457,6 +459,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         graph : scipy.sparse.csr_matrix of shape (n_queries, n_samples_fit)
+            Row ``i`` holds every indexed sample within ``radius`` of query ``i`` (1 or its
+            distance, by ``mode``); absent entries are not neighbours.
         """
         _check_graph_mode(mode)
         distances, indices = self.radius_neighbors(
@@ -481,8 +485,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_queries, n_features), or iterable of str
-            with an ``encoder``
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), or iterable of str \
+                with an ``encoder``
             The queries.
 
         Returns
@@ -498,14 +502,18 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features), or iterable of str
-            with an ``encoder``
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or iterable of str \
+                with an ``encoder``
+            The samples to index, which are also the queries.
         y : None
             Ignored.
 
         Returns
         -------
         graph : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+            Cosine distances from each sample to its ``n_neighbors + 1`` nearest indexed
+            samples (a sample is its own nearest one, at distance 0); absent entries are not
+            neighbours.
         """
         return self.fit(X).transform(X)
 

@@ -59,8 +59,9 @@ class SkipGramVectorizer(StaticVectorizerBase):
     batch_size : int, default=10000
         Tokens per training chunk handed to a thread (gensim's ``batch_words``).
     subwords : bool, default=True
-        fastText: a word's input vector is the mean of its own vector and the vectors of its
-        hashed character n-grams, so unseen words get vectors from their n-grams.
+        Train as fastText does: a word's input vector is the mean of its own vector and the
+        vectors of its hashed character n-grams, so unseen words get vectors from their
+        n-grams.
     min_n : int, default=3
         Shortest character n-gram (in UTF-8 bytes, with the ``<`` ``>`` boundary markers).
     max_n : int, default=6
@@ -287,8 +288,13 @@ class SkipGramVectorizer(StaticVectorizerBase):
 
     @property
     def drift_(self):
-        """How far the pretrained words moved, measured on first access (``None`` without
-        ``init_vectors``)."""
+        """How far the pretrained words moved (``None`` without ``init_vectors``).
+
+        A dict with the known words' mean cosine to their pretrained vectors and benchmark
+        correlations before and after training (its keys are listed under Attributes in the
+        class docstring). It is measured on first access, since that reads the WordSim-353 and
+        SimLex-999 files, and then kept.
+        """
         check_is_fitted(self, "word_vectors_")
         reference = self._drift_reference
         if reference is None:

@@ -280,7 +280,7 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     # ------------------------------------------------------ word-level queries
     def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """Words closest to ``positive`` minus ``negative`` (3CosAdd, as gensim).
+        """Find the words closest to ``positive`` minus ``negative`` (3CosAdd, as gensim).
 
         Parameters
         ----------
@@ -353,7 +353,7 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return self._fitted_state()["word_vectors_"].evaluate_word_analogies(analogies, **kwargs)
 
     def word_vectors(self, words):
-        """Vectors of words; unseen words follow the ``oov`` policy (``"ignore"`` gives zeros).
+        """Look up the vectors of words; unseen words follow the ``oov`` policy.
 
         Parameters
         ----------
@@ -363,7 +363,14 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Returns
         -------
         vectors : ndarray of shape (n_dims,) or (n_words, n_dims), dtype float32
-            One row per word.
+            One row per word (one vector for a single ``str``). An unseen word gets a vector
+            composed from its n-grams with ``oov="subword"`` (zero when none is known), a zero
+            vector with ``"zero"`` or ``"ignore"``.
+
+        Raises
+        ------
+        KeyError
+            With ``oov="error"``, naming the first unseen word.
         """
         store = self._fitted_state()["word_vectors_"]
         single = isinstance(words, str)

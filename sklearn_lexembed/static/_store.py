@@ -35,6 +35,13 @@ def _unpack_words(packed):
 class WordVectors:
     """Words and their vectors, with gensim-style similarity queries.
 
+    The store behind every static vectorizer (the ``word_vectors_`` of
+    :class:`GloveVectorizer` and :class:`SkipGramVectorizer`), and one of the forms their
+    ``vectors`` and ``init_vectors`` parameters accept. The matrix is kept as given when it is
+    float32 (a memory map stays mapped, and lookups never copy it whole); a unit-normalised copy
+    is computed on the first similarity query. ``most_similar`` and ``similarity`` give the
+    answers of gensim's ``KeyedVectors``, and the evaluation methods its numbers.
+
     Parameters
     ----------
     words : sequence of str
@@ -44,12 +51,34 @@ class WordVectors:
     counts : array-like of shape (n_words,), default=None
         Corpus frequency of each word, when known (used by SIF pooling).
     subwords : SubwordTable, default=None
-        n-gram vectors for composing unseen words; built on demand for pretrained vectors.
+        The trained character n-gram vectors that compose unseen words (as
+        :class:`SkipGramVectorizer` trains them with ``subwords=True``). ``None``: a table is
+        learned from the vocabulary on demand, when an unseen word first needs one.
 
     Attributes
     ----------
     key_to_index : dict of str to int
         Row of each word. The first occurrence wins when a word is listed twice.
+
+    See Also
+    --------
+    GloveVectorizer : Embeds documents by pooling these vectors.
+    gensim.models.KeyedVectors : The gensim class whose query semantics this follows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lexembed import GloveVectorizer, WordVectors
+    >>> wv = WordVectors(["cat", "dog", "car"], np.array([[1.0, 0.2], [0.9, 0.3], [0.0, 1.0]]))
+    >>> wv
+    WordVectors(n_words=3, n_dims=2)
+    >>> "dog" in wv, wv.index("dog")
+    (True, 1)
+    >>> round(wv.similarity("cat", "dog"), 3)
+    0.992
+    >>> GloveVectorizer(vectors=wv).fit_transform(["cat dog", "car"])
+    array([[0.95, 0.25],
+           [0.  , 1.  ]], dtype=float32)
     """
 
     def __init__(self, words, vectors, *, counts=None, subwords=None):
@@ -124,6 +153,20 @@ class WordVectors:
 
         Used for tables that are costly to build but never stored (for example the n-gram
         table of a pretrained vocabulary): every estimator sharing this store shares them.
+        The data is not pickled with the store; it is computed again after unpickling.
+
+        Parameters
+        ----------
+        key : hashable
+            Names the derived data among those kept on this store.
+        factory : callable
+            Called without arguments, once per ``key`` (under a lock, so concurrent callers
+            wait for the first), to compute the data.
+
+        Returns
+        -------
+        data : object
+            What ``factory()`` returned, the first time it was called for ``key``.
         """
         with self._lock:
             if key not in self._derived:
@@ -131,14 +174,30 @@ class WordVectors:
             return self._derived[key]
 
     def index(self, word):
-        """Row of ``word``; raises ``KeyError`` naming it when unknown."""
+        """Return the row of ``word`` in :attr:`vectors`.
+
+        Parameters
+        ----------
+        word : str
+            A word of the vocabulary.
+
+        Returns
+        -------
+        row : int
+            Its row (the first, when the word is listed twice).
+
+        Raises
+        ------
+        KeyError
+            Naming the word, when it is not in the vocabulary.
+        """
         try:
             return self.key_to_index[word]
         except KeyError:
             raise KeyError(f"Word {word!r} is not in the vocabulary.") from None
 
     def word_vectors(self, words):
-        """Vectors of known words.
+        """Look up the vectors of known words.
 
         Parameters
         ----------
@@ -148,6 +207,7 @@ class WordVectors:
         Returns
         -------
         vectors : ndarray of shape (n_dims,) or (n_words, n_dims), dtype float32
+            One row per word (one vector for a single ``str``), copied from :attr:`vectors`.
 
         Raises
         ------
@@ -164,15 +224,26 @@ class WordVectors:
     def similarity(self, word1, word2):
         """Cosine similarity of two known words.
 
+        Parameters
+        ----------
+        word1, word2 : str
+            Words of the vocabulary.
+
         Returns
         -------
         similarity : float
+            Their cosine similarity (0 when either vector is zero).
+
+        Raises
+        ------
+        KeyError
+            Naming the first word that is not in the vocabulary.
         """
         unit = self.unit_vectors
         return float(unit[self.index(word1)] @ unit[self.index(word2)])
 
     def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """Words closest to the mean of the positive minus the negative words (3CosAdd).
+        """Find the words closest to the mean of the positive minus the negative words (3CosAdd).
 
         As gensim's ``KeyedVectors.most_similar``: each query word's unit vector is weighted
         +1 (positive) or -1 (negative), the weighted mean is normalised, and words are ranked by
