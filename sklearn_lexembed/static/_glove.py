@@ -20,13 +20,13 @@ class GloveVectorizer(StaticVectorizerBase):
 
     Parameters
     ----------
-    vectors : str, path-like, gensim KeyedVectors or (words, matrix), \
+    vectors : str, path-like, WordVectors, gensim KeyedVectors or (words, matrix), \
             default="glove-wiki-gigaword-50"
         The word vectors. A bundled name; a gensim-downloader name (needs a network); a path to
         a GloVe ``.txt``, word2vec ``.txt``/``.vec``/``.bin``, fastText ``.bin`` or gensim
-        ``.kv`` file (read by gensim's loaders); a gensim ``KeyedVectors``; or a
-        ``(words, matrix)`` pair. Named and file vectors are cached per process, so clones in a
-        grid search share one load.
+        ``.kv`` file (read by gensim's loaders); a :class:`WordVectors`; a gensim
+        ``KeyedVectors``; or a ``(words, matrix)`` pair. Named and file vectors are cached per
+        process, so clones in a grid search share one load.
     oov : {"subword", "zero", "ignore", "error"}, default="subword"
         What to do with a word that has no vector. ``"subword"`` composes one from character
         n-grams (``min_n`` to ``max_n`` bytes, with fastText's ``<`` ``>`` boundary markers)

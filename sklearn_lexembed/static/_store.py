@@ -50,7 +50,7 @@ class WordVectors:
         One row per word. Kept as given when already float32 (a memory map stays a memory map).
     counts : array-like of shape (n_words,), default=None
         Corpus frequency of each word, when known (used by SIF pooling).
-    subwords : SubwordTable, default=None
+    subwords : object with a ``compose(words)`` method, default=None
         The trained character n-gram vectors that compose unseen words (as
         :class:`SkipGramVectorizer` trains them with ``subwords=True``). ``None``: a table is
         learned from the vocabulary on demand, when an unseen word first needs one.
