@@ -36,11 +36,14 @@ def unit_rows(X, dtype=np.float32):
            [0. , 0. ]], dtype=float32)
     """
     if sp.issparse(X):
-        X = sp.csr_matrix(X, dtype=dtype, copy=True)
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel())
+        # Squared and divided in float64, as the dense rows are: float32 squares overflow for
+        # entries near 1e20 and underflow near 1e-25.
+        X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+        X.sum_duplicates()
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        X.data /= np.repeat(norms, np.diff(X.indptr)).astype(dtype)
-        return X
+        X.data /= np.repeat(norms, np.diff(X.indptr))
+        return X.astype(dtype)
     X = np.asarray(X)
     norms = np.linalg.norm(X.astype(np.float64, copy=False), axis=-1, keepdims=True)
     norms[norms == 0] = 1.0

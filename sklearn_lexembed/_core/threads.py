@@ -14,7 +14,16 @@ from numbers import Integral
 
 from joblib import effective_n_jobs
 
-__all__ = ["effective_threads", "torch_threads"]
+from .compat import Interval
+
+__all__ = ["N_JOBS_CONSTRAINT", "effective_threads", "torch_threads"]
+
+# The ``n_jobs`` entry of every estimator's ``_parameter_constraints``: 0 is refused in ``fit``.
+N_JOBS_CONSTRAINT = [
+    Interval(Integral, None, -1, closed="right"),
+    Interval(Integral, 1, None, closed="left"),
+    None,
+]
 
 
 def effective_threads(n_jobs):

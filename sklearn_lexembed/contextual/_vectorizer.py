@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._core.compat import Interval, StrOptions, fit_context
 from .._core.device import resolve_device, resolve_dtype
 from .._core.rows import unit_rows
-from .._core.threads import effective_threads, torch_threads
+from .._core.threads import N_JOBS_CONSTRAINT, effective_threads, torch_threads
 from .._core.validation import check_documents
 from ._batching import combine_windows, encode_texts, forward_batches, merge_words, windows
 from ._loading import load_model
@@ -124,7 +124,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         "normalize": ["boolean"],
         "device": "no_validation",
         "dtype": "no_validation",
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

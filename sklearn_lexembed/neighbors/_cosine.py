@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .._core.compat import HasMethods, Interval, StrOptions, fit_context
 from .._core.rows import unit_rows
-from .._core.threads import effective_threads
+from .._core.threads import N_JOBS_CONSTRAINT, effective_threads
 from ._ann import FaissIndex, HnswIndex
 from ._exact import brute_kneighbors, brute_radius_neighbors, rank_candidates
 
@@ -135,7 +135,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "algorithm": [StrOptions({"auto", "brute", "faiss", "hnsw"})],
         "encoder": [HasMethods(["transform"]), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "faiss_index": [str],
         "n_probe": [Interval(Integral, 1, None, closed="left"), None],
         "hnsw_m": [Interval(Integral, 2, None, closed="left")],

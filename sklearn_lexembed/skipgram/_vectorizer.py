@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.compat import Interval, StrOptions
 from .._core.text import DEFAULT_TOKEN_PATTERN, build_analyzer
-from .._core.threads import effective_threads
+from .._core.threads import N_JOBS_CONSTRAINT, effective_threads
 from .._core.validation import reiterable_documents
 from ..static._base import FittedWords, StaticVectorizerBase
 
@@ -195,7 +195,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
         "init_strategy": [StrOptions({"freeze", "anchor", "free"}), None],
         "anchor_strength": [Interval(Real, 0, None, closed="left")],
         "device": "no_validation",
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "random_state": ["random_state"],
         "verbose": ["boolean"],
     }

@@ -181,10 +181,14 @@ def test_contextual_explicit_n_jobs(contextual, torch_baseline, monkeypatch):
     assert torch.get_num_threads() == BASELINE_TORCH_THREADS
 
 
-def test_contextual_bad_n_jobs_names_the_problem(contextual):
-    vectorizer = clone(contextual).set_params(n_jobs=0).fit([])
-    with pytest.raises(ValueError, match=re.escape("n_jobs=0 asks for no thread")):
-        vectorizer.transform(["no thread"])
+@pytest.mark.parametrize(
+    ("name", "data"), [("ContextualVectorizer", ["no thread"]), ("CosineNeighbors", np.eye(3))]
+)
+def test_n_jobs_zero_is_refused_in_fit(name, data):
+    import sklearn_lexembed
+
+    with pytest.raises(ValueError, match=re.escape(f"The 'n_jobs' parameter of {name} must be")):
+        getattr(sklearn_lexembed, name)(n_jobs=0).fit(data)
 
 
 def _spy_map_blocks(monkeypatch):
@@ -285,6 +289,8 @@ def test_skipgram_zero_n_jobs_raises_before_training(monkeypatch):
     from sklearn_lexembed import SkipGramVectorizer
 
     seen = _spy_training(monkeypatch)
-    with pytest.raises(ValueError, match=re.escape("n_jobs=0 asks for no thread")):
+    with pytest.raises(
+        ValueError, match=re.escape("The 'n_jobs' parameter of SkipGramVectorizer must be")
+    ):
         SkipGramVectorizer(**SKIPGRAM_PARAMS, n_jobs=0).fit(SKIPGRAM_DOCS)
     assert seen == {"train": [], "train_epochs": []}
