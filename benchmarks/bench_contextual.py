@@ -11,14 +11,11 @@ Run: .venv/bin/python benchmarks/bench_contextual.py
 
 import random
 import re
-import sys
-import time
 
 import numpy as np
 import sentence_transformers
-import sklearn
 import torch
-import transformers
+from _common import status_mb, timed, versions
 
 from sklearn_lexembed import ContextualVectorizer
 from sklearn_lexembed.contextual._batching import forward_batches as _forward_batches
@@ -26,14 +23,6 @@ from sklearn_lexembed.datasets import evaluation_path, load_lee_corpus, load_pol
 
 BATCH = 32
 torch.set_num_threads(2)
-
-
-def peak_rss_mb():
-    with open("/proc/self/status") as fin:
-        for line in fin:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def corpora():
@@ -96,9 +85,8 @@ def main():
 
     warnings.simplefilter("ignore")
     print(
-        f"python {sys.version.split()[0]}, torch {torch.__version__}, transformers "
-        f"{transformers.__version__}, sentence-transformers {sentence_transformers.__version__}, "
-        f"scikit-learn {sklearn.__version__}; threads={torch.get_num_threads()}, "
+        f"{versions('torch', 'transformers', 'sentence-transformers', 'scikit-learn')}; "
+        f"threads={torch.get_num_threads()}, "
         f"batch_size={BATCH}, device=cpu, float32"
     )
     ours = ContextualVectorizer(normalize=True, batch_size=BATCH, device="cpu").fit([])
@@ -114,15 +102,11 @@ def main():
         f"{'pad ours':>8} {'pad st':>6} {'pad naive':>9} | {'min cos':>9} | rss MB"
     )
     for name, docs in data.items():
-        t0 = time.perf_counter()
-        x_ours = ours.transform(docs)
-        t_ours = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        x_st = st.encode(docs, batch_size=BATCH, normalize_embeddings=True)
-        t_st = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        x_naive, pad_n, real_n = naive(loaded, docs)
-        t_naive = time.perf_counter() - t0
+        t_ours, x_ours = timed(lambda docs=docs: ours.transform(docs))
+        t_st, x_st = timed(
+            lambda docs=docs: st.encode(docs, batch_size=BATCH, normalize_embeddings=True)
+        )
+        t_naive, (x_naive, pad_n, real_n) = timed(lambda docs=docs: naive(loaded, docs))
         pad_o, real_o = our_padding(ours, docs)
         # sentence-transformers sorts by character length, pads per batch.
         order = np.argsort([-len(d) for d in docs], kind="stable")
@@ -139,7 +123,7 @@ def main():
             f"{name:10} {n:5d} {real_o:7d} | {n / t_ours:8.1f} {n / t_st:7.1f} "
             f"{n / t_naive:9.1f} | {real_o / t_ours:10.0f} | {t_st / t_ours:7.2f} "
             f"{t_naive / t_ours:10.2f} | {pad_o / real_o - 1:8.1%} {pad_s / real_o - 1:6.1%} "
-            f"{pad_n / real_n - 1:9.1%} | {cos:.7f} | {peak_rss_mb():.0f}"
+            f"{pad_n / real_n - 1:9.1%} | {cos:.7f} | {status_mb('VmHWM'):.0f}"
         )
         assert np.abs(x_naive - x_st).max() < 1e-4
 

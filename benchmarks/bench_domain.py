@@ -20,20 +20,21 @@ Run: ``.venv/bin/python benchmarks/bench_domain.py`` (``--quick`` for a smoke ru
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import random
-import shlex
-import subprocess
-import sys
-import time
-from pathlib import Path
+from functools import partial
 
 import numpy as np
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from _common import (
+    RESULTS_DIR,
+    argument_parser,
+    command_line,
+    git_revision,
+    timed,
+    uptime,
+    versions,
+    write_results,
+)
 
 # WordNet's lexicographer file numbers of the noun supersenses (lexnames(5WN)); noun.Tops (3)
 # holds the 50-odd unique beginners and is left out.
@@ -136,32 +137,8 @@ def downstream(vectorizer, train, test, seed):
     }
 
 
-def versions():
-    import gensim
-    import numba
-    import sklearn
-    import torch
-
-    import sklearn_lexembed
-
-    revision = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent, capture_output=True, text=True
-    ).stdout.strip()
-    return (
-        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, torch {torch.__version__}, numba {numba.__version__}, "
-        f"gensim {gensim.__version__}, sklearn-lexembed {sklearn_lexembed.__version__} "
-        f"(git {revision})"
-    )
-
-
-def uptime():
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser = argument_parser(__doc__)
     parser.add_argument(
         "--seeds", type=int, default=1, help="repeat with this many seeds (split and training)"
     )
@@ -173,14 +150,16 @@ def main():
         "written with --quick)",
     )
     args = parser.parse_args()
-    command = ".venv/bin/python benchmarks/" + " ".join(
-        [Path(sys.argv[0]).name] + [shlex.quote(a) for a in sys.argv[1:]]
-    )
+    command = command_line()
     n_train, n_test = (2000, 1000) if args.quick else (20000, 5000)
 
     from sklearn_lexembed import GloveVectorizer, SkipGramVectorizer
 
-    head = [f"versions: {versions()}", f"threads: 2 (n_jobs=2), machine cores {os.cpu_count()}"]
+    libraries = versions("numpy", "scikit-learn", "torch", "numba", "gensim", "sklearn-lexembed")
+    head = [
+        f"versions: {libraries} (git {git_revision()})",
+        f"threads: 2 (n_jobs=2), machine cores {os.cpu_count()}",
+    ]
     rows = {}
     for seed in range(args.seeds):
         corpus, train, test = split(n_train, n_test, seed)
@@ -214,9 +193,8 @@ def main():
                 ),
             )
         for name, (estimator, params) in contenders.items():
-            start = time.perf_counter()
-            vectorizer = estimator(**params).fit(corpus)
-            seconds = time.perf_counter() - start
+            vectorizer = estimator(**params)
+            seconds, _ = timed(partial(vectorizer.fit, corpus))
             row = {
                 "fit_seconds": seconds,
                 **downstream(vectorizer, train, test, seed),
@@ -278,17 +256,17 @@ def main():
     )
     body = "\n".join(lines) + "\n\n" + "\n".join(goals) + f"\n\nload at end: {uptime()}"
     print("\n" + body)
-    output = args.output or (None if args.quick else HERE / "results" / "domain.md")
+    output = args.output or (None if args.quick else RESULTS_DIR / "domain.md")
     if output:
-        Path(output).write_text(
+        write_results(
+            output,
             "# Domain adaptation: GloVe continued on WordNet glosses (issue 8)\n\n"
             f"Command: `{command}` (from the repository root)\n\n"
             f"Columns are means over {args.seeds} seed(s). WS353 / SimLex: Spearman of all the "
             "model's vectors (pairs with an unknown word skipped, as gensim does). drift: "
             "``drift_`` of the adapted model, on the pretrained words that occur in the "
-            "corpus.\n\n```\n" + "\n".join(head) + "\n```\n\n" + body + "\n"
+            "corpus.\n\n```\n" + "\n".join(head) + "\n```\n\n" + body + "\n",
         )
-        print(f"\nwrote {output}")
 
 
 if __name__ == "__main__":

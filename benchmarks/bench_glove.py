@@ -11,34 +11,16 @@ Run: ``.venv/bin/python benchmarks/bench_glove.py`` (``--quick`` for a smoke run
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
-import platform
+import os
 import re
 import subprocess
 import sys
-import time
 import types
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-
-def _versions():
-    import gensim
-    import sklearn
-    import torch
-
-    import sklearn_lexembed
-
-    return (
-        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, gensim {gensim.__version__}, torch {torch.__version__}, "
-        f"sklearn-lexembed {sklearn_lexembed.__version__}"
-    )
+from _common import IMPORT_IN_CHILD, argument_parser, best_of, timed, versions
 
 
 def _short_documents(n_docs):
@@ -46,15 +28,6 @@ def _short_documents(n_docs):
 
     documents = [d for d in gcide_documents() if 3 <= len(d.split()) <= 40]
     return documents[:n_docs]
-
-
-def _timed(function, repeat=3):
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def _zeugma_transformer(keyed_vectors):
@@ -114,7 +87,7 @@ def throughput(n_docs):
 
     timings = {}
     for name, function in contenders.items():
-        seconds, _ = _timed(function)
+        seconds, _ = best_of(function)
         timings[name] = seconds
     ours_seconds = timings["sklearn-lexembed GloveVectorizer (oov=subword)"]
     print(f"\n{'contender':52s} {'docs/s':>10s} {'peer/ours':>10s}")
@@ -140,29 +113,21 @@ def analogies(restrict_vocab):
     keyed_vectors.add_vectors(store.words, np.asarray(store.vectors))
     keyed_vectors.fill_norms()
     _ = store.unit_vectors
-    start = time.perf_counter()
-    ours, _ = store.evaluate_word_analogies(path, restrict_vocab=restrict_vocab)
-    ours_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    theirs, _ = keyed_vectors.evaluate_word_analogies(path, restrict_vocab=restrict_vocab)
-    gensim_seconds = time.perf_counter() - start
+    ours_seconds, (ours, _) = timed(
+        lambda: store.evaluate_word_analogies(path, restrict_vocab=restrict_vocab)
+    )
+    gensim_seconds, (theirs, _) = timed(
+        lambda: keyed_vectors.evaluate_word_analogies(path, restrict_vocab=restrict_vocab)
+    )
     print(f"\nquestions-words.txt, restrict_vocab={restrict_vocab}")
     print(f"  sklearn-lexembed: accuracy {ours:.4f} in {ours_seconds:.1f} s")
     print(f"  gensim          : accuracy {theirs:.4f} in {gensim_seconds:.1f} s")
     print(f"  speed ratio gensim/ours = {gensim_seconds / ours_seconds:.1f}x")
 
 
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forked parent, so a child
-# of a large benchmark process would report the parent's peak.
-_PEAK = """
-def peak_mb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-"""
-
+# Peak memory is VmHWM (``status_mb``), not ru_maxrss, which a child inherits from its parent.
 _LOAD_SCRIPT = (
-    _PEAK
+    IMPORT_IN_CHILD
     + """
 import json, time
 start = time.perf_counter()
@@ -172,16 +137,17 @@ imported = time.perf_counter()
 store = load_word_vectors("glove-wiki-gigaword-50")
 loaded = time.perf_counter() - imported
 store.word_vectors(["king", "queen"])
-print(json.dumps({"seconds": loaded, "imports": imported - start, "maxrss_mb": peak_mb()}))
+print(json.dumps({"seconds": loaded, "imports": imported - start,
+                  "maxrss_mb": status_mb("VmHWM")}))
 """
 )
 
 _BASELINE_SCRIPT = (
-    _PEAK
+    IMPORT_IN_CHILD
     + """
 import json
 import sklearn_lexembed.static._resources, pyarrow.parquet
-print(json.dumps({"maxrss_mb": peak_mb()}))
+print(json.dumps({"maxrss_mb": status_mb("VmHWM")}))
 """
 )
 
@@ -205,8 +171,7 @@ def load_cost():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser = argument_parser(__doc__)
     parser.add_argument(
         "--only",
         choices=["throughput", "analogies", "load"],
@@ -217,8 +182,8 @@ def main():
     parts = args.only or ["throughput", "analogies", "load"]
     import torch
 
-    print(_versions())
-    print(f"threads: torch {torch.get_num_threads()}, machine cores {__import__('os').cpu_count()}")
+    print(versions("numpy", "scikit-learn", "gensim", "torch", "sklearn-lexembed"))
+    print(f"threads: torch {torch.get_num_threads()}, machine cores {os.cpu_count()}")
     if "throughput" in parts:
         throughput(5000 if args.quick else 50000)
     if "analogies" in parts:

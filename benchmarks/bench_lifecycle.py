@@ -17,42 +17,29 @@ Run: ``.venv/bin/python benchmarks/bench_lifecycle.py`` (``--quick`` for a smoke
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _common import (
+    IMPORT_IN_CHILD,
+    RESULTS_DIR,
+    argument_parser,
+    command_line,
+    load_average,
+    timed,
+    versions,
+    write_results,
+)
 
-RESULTS = Path(__file__).parent / "results" / "lifecycle.md"
-
-
-def _versions():
-    import dask
-    import distributed
-    import gensim
-    import joblib
-    import sklearn
-    import skops
-    import torch
-
-    import sklearn_lexembed
-
-    return (
-        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, joblib {joblib.__version__}, dask {dask.__version__}, "
-        f"distributed {distributed.__version__}, skops {skops.__version__}, gensim "
-        f"{gensim.__version__}, torch {torch.__version__}, sklearn-lexembed "
-        f"{sklearn_lexembed.__version__}"
-    )
+RESULTS = RESULTS_DIR / "lifecycle.md"
 
 
 def _load():
-    return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return "load average " + load_average()
 
 
 def grid_search(quick):
@@ -80,9 +67,8 @@ def grid_search(quick):
     )
     times, results = {}, {}
     for n_jobs in (1, 2):
-        start = time.perf_counter()
-        search = GridSearchCV(pipeline, grid, cv=5, n_jobs=n_jobs).fit(texts, labels)
-        times[n_jobs] = time.perf_counter() - start
+        search = GridSearchCV(pipeline, grid, cv=5, n_jobs=n_jobs)
+        times[n_jobs], _ = timed(lambda search=search: search.fit(texts, labels))
         results[n_jobs] = search.cv_results_["mean_test_score"]
     same = np.array_equal(results[1], results[2])
     n_words = sum(len(text.split()) for text in texts)
@@ -135,13 +121,11 @@ def dask_embedding(quick):
     ):
         series = dd.from_pandas(pd.Series(documents), npartitions=16).persist()
         for name, estimator in estimators.items():
-            start = time.perf_counter()
-            expected = estimator.transform(documents)
-            local = time.perf_counter() - start
+            local, expected = timed(lambda estimator=estimator: estimator.transform(documents))
             transform_partitions(estimator, series.head(10, compute=False)).compute()  # warm
-            start = time.perf_counter()
-            frame = transform_partitions(estimator, series).compute()
-            remote = time.perf_counter() - start
+            remote, frame = timed(
+                lambda estimator=estimator: transform_partitions(estimator, series).compute()
+            )
             same = np.array_equal(frame.to_numpy(), expected)
             lines.append(
                 f"| {name} | {n_docs / local:,.0f} | {n_docs / remote:,.0f} | "
@@ -192,12 +176,8 @@ def persistence(quick):
     with tempfile.TemporaryDirectory() as folder:
         for name, estimator in _fitted_estimators().items():
             path = Path(folder) / "model.joblib"
-            start = time.perf_counter()
-            joblib.dump(estimator, path)
-            dump = time.perf_counter() - start
-            start = time.perf_counter()
-            joblib.load(path)
-            load = time.perf_counter() - start
+            dump, _ = timed(lambda estimator=estimator, path=path: joblib.dump(estimator, path))
+            load, _ = timed(lambda path=path: joblib.load(path))
             script = (
                 "import time, joblib; start = time.perf_counter(); "
                 f"joblib.load({str(path)!r}); print(time.perf_counter() - start)"
@@ -208,12 +188,12 @@ def persistence(quick):
                 ).stdout
             )
             skops_path = Path(folder) / "model.skops"
-            start = time.perf_counter()
-            sio.dump(estimator, skops_path)
-            skops_dump = time.perf_counter() - start
-            start = time.perf_counter()
-            sio.load(skops_path, trusted=sio.get_untrusted_types(file=skops_path))
-            skops_load = time.perf_counter() - start
+            skops_dump, _ = timed(
+                lambda estimator=estimator, path=skops_path: sio.dump(estimator, path)
+            )
+            skops_load, _ = timed(
+                lambda path=skops_path: sio.load(path, trusted=sio.get_untrusted_types(file=path))
+            )
             lines.append(
                 f"| {name} | {path.stat().st_size / 1e6:.2f} | {dump:.2f} | {load:.2f} | "
                 f"{fresh:.2f} | {skops_path.stat().st_size / 1e6:.2f} | {skops_dump:.2f} | "
@@ -229,16 +209,13 @@ def persistence(quick):
     return lines
 
 
-_MEMORY_SCRIPT = """
+_MEMORY_SCRIPT = (
+    IMPORT_IN_CHILD
+    + """
 import json, sys, time
 import numpy as np
 from sklearn_lexembed import GloveVectorizer
 from sklearn_lexembed.datasets import load_polarity
-
-def rss(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field):
-            return int(line.split()[1]) / 1024
 
 n = int(sys.argv[1])
 texts, _ = load_polarity()
@@ -246,14 +223,15 @@ vectorizer = GloveVectorizer().fit(texts)
 vectorizer.transform(texts)  # the subword table and caches exist before the measurement
 words = [t.split()[:8] for t in texts]
 documents = [" ".join(words[i % 200]) + f" item{i % 9973}" for i in range(n)]
-before = rss("VmRSS:")
-open("/proc/self/clear_refs", "w").write("5")
+before = status_mb("VmRSS")
+reset_peak()
 start = time.perf_counter()
 out = vectorizer.transform(documents)
 seconds = time.perf_counter() - start
-print(json.dumps({"before": before, "peak": rss("VmHWM:"), "output": out.nbytes / 2**20,
+print(json.dumps({"before": before, "peak": status_mb("VmHWM"), "output": out.nbytes / 2**20,
                   "seconds": seconds, "shape": list(out.shape)}))
 """
+)
 
 
 def memory(quick):
@@ -292,18 +270,26 @@ PARTS = {"grid": grid_search, "dask": dask_embedding, "persistence": persistence
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser = argument_parser(__doc__)
     parser.add_argument("--only", nargs="+", choices=sorted(PARTS), default=list(PARTS))
     args = parser.parse_args()
-    command = "python benchmarks/bench_lifecycle.py " + " ".join(sys.argv[1:])
     header = [
         "# The scikit-learn life cycle at scale (issue 6)",
         "",
-        f"Command: `{command.strip()}`",
+        f"Command: `{command_line()}`",
         "",
         "```",
-        _versions(),
+        versions(
+            "numpy",
+            "scikit-learn",
+            "joblib",
+            "dask",
+            "distributed",
+            "skops",
+            "gensim",
+            "torch",
+            "sklearn-lexembed",
+        ),
         f"machine: {os.cpu_count()} cores; {_load()} at start",
         "```",
         "",
@@ -316,8 +302,7 @@ def main():
         lines += part + [""]
     lines.append(f"{_load()} at the end.")
     if not args.quick and set(args.only) == set(PARTS):
-        RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print(f"written to {RESULTS}")
+        write_results(RESULTS, "\n".join(lines) + "\n")
     else:
         print(f"a partial or quick run: {RESULTS} is left as it is")
 

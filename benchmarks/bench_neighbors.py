@@ -21,66 +21,40 @@ Writes ``benchmarks/results/neighbors.md``.
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
-import subprocess
 import sys
-import threading
-import time
-from pathlib import Path
 
 import numpy as np
+from _common import (
+    RESULTS_DIR,
+    PeakRss,
+    argument_parser,
+    command_line,
+    git_revision,
+    load_average,
+    timed,
+    versions,
+    write_results,
+)
 
 THREADS = 2
 K = 10
-RESULTS = Path(__file__).parent / "results" / "neighbors.md"
-
-
-def _rss_mb():
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-class _PeakRss:
-    """Highest RSS above the starting level while the block runs (sampled every 5 ms)."""
-
-    def __enter__(self):
-        self.start = self.peak = _rss_mb()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _rss_mb())
-            time.sleep(0.005)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _rss_mb())
-        self.extra = self.peak - self.start
+RESULTS = RESULTS_DIR / "neighbors.md"
 
 
 def _timed(function, repeat=3):
     """Best wall time of ``repeat`` calls, the last result, and the peak extra RSS."""
     best, peak = float("inf"), 0.0
     for _ in range(repeat):
-        with _PeakRss() as rss:
-            start = time.perf_counter()
-            result = function()
-            best = min(best, time.perf_counter() - start)
-        peak = max(peak, rss.extra)
+        with PeakRss() as rss:
+            seconds, result = timed(function)
+        best, peak = min(best, seconds), max(peak, rss.extra)
     return best, result, peak
 
 
 def _built(function):
-    start = time.perf_counter()
-    with _PeakRss() as rss:
-        result = function()
-    return time.perf_counter() - start, result, rss.extra
+    """Wall time of one call (a build), its result and the peak extra RSS."""
+    return _timed(function, repeat=1)
 
 
 def _recall(found, expected):
@@ -100,39 +74,8 @@ def _agreement(ind, dist, ref_ind, ref_dist):
     )
 
 
-def _versions():
-    from importlib.metadata import version
-
-    import faiss
-    import hnswlib  # noqa: F401
-    import sklearn
-    import torch
-
-    import sklearn_lexembed
-
-    return (
-        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, torch {torch.__version__}, faiss-cpu {faiss.__version__}, "
-        f"hnswlib {version('hnswlib')}, sklearn-lexembed {sklearn_lexembed.__version__}"
-    )
-
-
-def _revision():
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="50k-row index, for a smoke run")
+    parser = argument_parser(__doc__, "50k-row index, for a smoke run")
     parser.add_argument("--no-sklearn", action="store_true", help="skip scikit-learn (slow)")
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     args = parser.parse_args()
@@ -155,11 +98,13 @@ def main():
     queries = index[rng.choice(len(index), 1000, replace=False)].copy()
     unit = index / np.linalg.norm(index, axis=1, keepdims=True)
     unit_queries = queries / np.linalg.norm(queries, axis=1, keepdims=True)
-    load = os.getloadavg()
+    libraries = versions(
+        "numpy", "scikit-learn", "torch", "faiss-cpu", "hnswlib", "sklearn-lexembed"
+    )
     lines = [
-        f"versions: {_versions()}; git {_revision()}",
+        f"versions: {libraries}; git {git_revision()}",
         f"machine: {os.cpu_count()} cores, {THREADS} threads for every contender; load average "
-        f"before the run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)",
+        f"before the run {load_average()} (1/5/15 min)",
         f"index: GloVe glove.6B.50d, {index.shape[0]} x {index.shape[1]} float32; queries: "
         f"{len(queries)} of its rows (seed 0); k={K}",
         "",
@@ -389,19 +334,22 @@ def main():
         "",
         f"Agreement of the exact answers with ours: scikit-learn: {sklearn_agreement}.",
         f"faiss IndexFlatIP (defaults): {faiss_agreement}. With the BLAS path: {blas_agreement}.",
-        f"load average after the run: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}",
+        f"load average after the run: {load_average()}",
     ]
     print("\n".join(notes))
     if not args.no_write and not args.quick:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        command = "`.venv/bin/python benchmarks/bench_neighbors.py`"
-        with open(RESULTS, "w", encoding="utf-8") as fh:
-            fh.write("# CosineNeighbors vs scikit-learn, faiss and hnswlib (issue 5)\n\n")
-            fh.write(f"Command: {command} (one run; see the notes below for the reading).\n\n")
-            fh.write("```\n" + "\n".join(lines).strip() + "\n```\n\n")
-            fh.write("\n".join(header + rows) + "\n")
-            fh.write("\n".join(notes) + "\n")
-        print(f"wrote {RESULTS}")
+        write_results(
+            RESULTS,
+            "# CosineNeighbors vs scikit-learn, faiss and hnswlib (issue 5)\n\n"
+            f"Command: `{command_line()}` (one run; see the notes below for the reading).\n\n"
+            "```\n"
+            + "\n".join(lines).strip()
+            + "\n```\n\n"
+            + "\n".join(header + rows)
+            + "\n"
+            + "\n".join(notes)
+            + "\n",
+        )
 
 
 if __name__ == "__main__":

@@ -25,20 +25,30 @@ import argparse
 import io
 import json
 import os
-import platform
 import random
 import re
-import shlex
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from _common import (
+    REPOSITORY,
+    RESULTS_DIR,
+    argument_parser,
+    command_line,
+    git_revision,
+    reset_peak,
+    status_mb,
+    timed,
+    uptime,
+    versions,
+    write_results,
+)
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 PARAMS = {
@@ -89,24 +99,6 @@ def tokenize(documents):
 
 
 # ----------------------------------------------------------------------------- worker side
-def _status(field):
-    with open("/proc/self/status") as fin:
-        for line in fin:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak():
-    """Reset VmHWM to the current RSS (Linux >= 4.0); False where that is not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fout:
-            fout.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _spearman(result):
     return float(result[1][0])
 
@@ -140,9 +132,7 @@ def _warmup_documents():
 def _fit_gensim(kind, documents, bucket):
     from gensim.models import FastText, Word2Vec
 
-    start = time.perf_counter()
-    sentences = tokenize(documents)
-    tokenize_seconds = time.perf_counter() - start
+    tokenize_seconds, sentences = timed(partial(tokenize, documents))
     del documents
 
     def make(**overrides):
@@ -153,17 +143,15 @@ def _fit_gensim(kind, documents, bucket):
             sg=1, hs=0, workers=THREADS, seed=0, min_n=3, max_n=6, bucket=bucket, **params
         )
 
-    start = time.perf_counter()
-    make(sentences=tokenize(_warmup_documents()), epochs=1)
-    warmup_seconds = time.perf_counter() - start
+    warmup_seconds, _ = timed(lambda: make(sentences=tokenize(_warmup_documents()), epochs=1))
     model = make()
-    rss_before, reset = _status("VmRSS"), _reset_peak()
+    rss_before, reset = status_mb("VmRSS"), reset_peak()
     start = time.perf_counter()
     model.build_vocab(sentences)
     vocab_seconds = time.perf_counter() - start
     model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     fit_seconds = time.perf_counter() - start
-    peak = _status("VmHWM")
+    peak = status_mb("VmHWM")
     return {
         "fit_seconds": fit_seconds,
         "warmup_seconds": warmup_seconds,
@@ -186,15 +174,13 @@ def _fit_ours(kind, documents, bucket):
     params = dict(PARAMS, subwords=kind == "ours-ft", n_jobs=THREADS, random_state=0)
     if kind == "ours-ft" and "bucket" in SkipGramVectorizer().get_params():
         params["bucket"] = bucket
-    start = time.perf_counter()
-    SkipGramVectorizer(**dict(params, epochs=1)).fit(_warmup_documents())
-    warmup_seconds = time.perf_counter() - start
+    warmup_seconds, _ = timed(
+        lambda: SkipGramVectorizer(**dict(params, epochs=1)).fit(_warmup_documents())
+    )
     estimator = SkipGramVectorizer(**params)
-    rss_before, reset = _status("VmRSS"), _reset_peak()
-    start = time.perf_counter()
-    estimator.fit(documents)
-    fit_seconds = time.perf_counter() - start
-    peak = _status("VmHWM")
+    rss_before, reset = status_mb("VmRSS"), reset_peak()
+    fit_seconds, _ = timed(partial(estimator.fit, documents))
+    peak = status_mb("VmHWM")
     store = estimator.word_vectors_
     ws353 = store.evaluate_word_pairs(datapath("wordsim353.tsv"))
     simlex = store.evaluate_word_pairs(datapath("simlex999.txt"))
@@ -246,48 +232,20 @@ def ours_available():
     return True
 
 
-def versions():
-    import gensim
-    import numpy
-    import scipy
-    import sklearn
-    import torch
-
-    import sklearn_lexembed
-
-    parts = [
-        f"python {platform.python_version()}",
-        f"numpy {numpy.__version__}",
-        f"scipy {scipy.__version__}",
-        f"scikit-learn {sklearn.__version__}",
-        f"torch {torch.__version__}",
-        f"gensim {gensim.__version__}",
-    ]
-    try:
-        import numba
-
-        parts.append(f"numba {numba.__version__}")
-    except ImportError:
-        pass
-    parts.append(f"sklearn-lexembed {sklearn_lexembed.__version__}")
+def library_versions():
     from gensim.models.word2vec_inner import FAST_VERSION
 
-    parts.append(f"gensim FAST_VERSION {FAST_VERSION}")
-    return ", ".join(parts)
-
-
-def git_revision():
-    def git(*args):
-        return subprocess.run(
-            ["git", *args], capture_output=True, text=True, cwd=HERE.parent
-        ).stdout.strip()
-
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "sklearn_lexembed")
-    return git("rev-parse", "--short", "HEAD") + (" (sklearn_lexembed modified)" if dirty else "")
-
-
-def uptime():
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    libraries = versions(
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "torch",
+        "gensim",
+        "numba",
+        "sklearn-lexembed",
+        optional=("numba",),
+    )
+    return f"{libraries}, gensim FAST_VERSION {FAST_VERSION}"
 
 
 def snapshot_package(directory):
@@ -295,7 +253,7 @@ def snapshot_package(directory):
     runs the same code even when the working tree changes during a long run."""
     archive = subprocess.run(
         ["git", "archive", "HEAD", "sklearn_lexembed"],
-        cwd=HERE.parent,
+        cwd=REPOSITORY,
         capture_output=True,
         check=True,
     ).stdout
@@ -319,8 +277,9 @@ def run_worker(kind, args, package_dir):
     env = dict(os.environ)
     if package_dir is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_dir, env.get("PYTHONPATH")]))
-    start = time.perf_counter()
-    out = subprocess.run(command, capture_output=True, text=True, env=env)
+    wall_seconds, out = timed(
+        lambda: subprocess.run(command, capture_output=True, text=True, env=env)
+    )
     if out.returncode != 0:
         print(f"  {kind} failed (exit {out.returncode}):\n{out.stderr[-3000:]}", flush=True)
         return None
@@ -331,7 +290,7 @@ def run_worker(kind, args, package_dir):
             "snapshot",
             flush=True,
         )
-    result["wall_seconds"] = time.perf_counter() - start
+    result["wall_seconds"] = wall_seconds
     return result
 
 
@@ -441,10 +400,7 @@ def details(results):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help=f"a {QUICK_TOKENS:,}-token slice, for a smoke run"
-    )
+    parser = argument_parser(__doc__, f"a {QUICK_TOKENS:,}-token slice, for a smoke run")
     parser.add_argument("--tokens", type=int, default=None, help="use the first N tokens")
     parser.add_argument(
         "--only",
@@ -482,22 +438,20 @@ def main():
         worker(args.worker, max_tokens, args.bucket)
         return
 
-    command = ".venv/bin/python benchmarks/" + " ".join(
-        [Path(sys.argv[0]).name] + [shlex.quote(a) for a in sys.argv[1:]]
-    )
+    command = command_line()
     documents = load_documents(max_tokens)
     n_tokens = sum(len(tokens) for tokens in tokenize(documents))
     n_docs = len(documents)
     del documents
     have_ours = ours_available()
     package_dir = None
-    revision = f"git {git_revision()}, working tree"
+    revision = f"git {git_revision(mark_modified=True)}, working tree"
     if not args.working_tree:
         package_dir = tempfile.mkdtemp(prefix="bench_skipgram_")
         snapshot_package(package_dir)
-        revision = f"sklearn_lexembed of git HEAD {git_revision().split()[0]} (snapshot)"
+        revision = f"sklearn_lexembed of git HEAD {git_revision()} (snapshot)"
     head = [
-        f"versions: {versions()}; {revision}",
+        f"versions: {library_versions()}; {revision}",
         f"threads: {THREADS} per fit (gensim workers=2, ours n_jobs=2); machine cores "
         f"{os.cpu_count()}",
         f"corpus: GCIDE definitions, {n_docs:,} documents, {n_tokens:,} tokens "
@@ -550,9 +504,10 @@ def main():
 
     output = args.output
     if output is None and args.tokens is None and not args.quick:
-        output = HERE / "results" / "skipgram.md"
+        output = RESULTS_DIR / "skipgram.md"
     if output:
-        Path(output).write_text(
+        write_results(
+            output,
             "# SkipGramVectorizer vs gensim Word2Vec / FastText (issue 3)\n\n"
             f"Command: `{command}` (from the repository root)\n\n"
             "fit s = fit seconds (vocabulary scan + training), the fastest of the runs listed "
@@ -566,9 +521,8 @@ def main():
             + "\n".join(head)
             + "\n```\n\n"
             + body
-            + "\n"
+            + "\n",
         )
-        print(f"\nwrote {output}")
 
 
 if __name__ == "__main__":
