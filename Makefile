@@ -39,7 +39,8 @@ test-min: $(VENV_MIN)/.installed
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(VENV_MIN)/bin/python -m pytest -n 2 -m "not slow" \
 		--deselect tests/test_reference_vectors.py --ignore=sklearn_lexembed/parallel.py
 
-# Each benchmark prints its table and writes benchmarks/results/<name>.md; see docs/benchmarks.md.
+# Each benchmark prints its table (most also write benchmarks/results/<name>.md); see
+# docs/benchmarks.md.
 bench: $(STAMP)
 	$(VENV)/bin/pip install --quiet --no-deps zeugma
 	for script in benchmarks/bench_*.py; do HF_HUB_OFFLINE=1 $(PY) $$script || exit 1; done
