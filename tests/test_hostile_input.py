@@ -6,12 +6,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from _estimators import TEXTS, estimator_cases
+from _estimators import estimator_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-TEXT_CASES = [case for case in estimator_cases() if case[2] is TEXTS]
-IDS = [case[0] for case in TEXT_CASES]
 
 NASTY = [
     "😀🚀 emoji only",
@@ -26,10 +23,14 @@ NASTY = [
 ]
 
 
-@pytest.fixture(scope="module", params=TEXT_CASES, ids=IDS)
-def fitted(request):
-    _, factory, data = request.param
-    return factory().fit(data)
+@pytest.fixture(scope="module", params=estimator_params(text_only=True))
+def entry(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def fitted(entry):
+    return entry.factory().fit(entry.X)
 
 
 def _check_rows(fitted, documents):
@@ -44,22 +45,22 @@ def test_nasty_unicode_and_long_documents(fitted):
     _check_rows(fitted, NASTY)
 
 
-def test_many_empty_documents(fitted):
+def test_many_empty_documents(entry, fitted):
     out = _check_rows(fitted, [""] * 500)
-    # A transformer's last, smaller batch may round differently (issue 4 allows 1e-5).
-    np.testing.assert_allclose(out, np.repeat(out[:1], 500, axis=0), atol=1e-5)
+    # A transformer's last, smaller batch may round differently (the registry's atol).
+    np.testing.assert_allclose(out, np.repeat(out[:1], 500, axis=0), rtol=0, atol=entry.atol)
 
 
-def test_rows_follow_input_order(fitted):
-    documents = NASTY + TEXTS[:10]
+def test_rows_follow_input_order(entry, fitted):
+    documents = NASTY + entry.X[:10]
     out = _check_rows(fitted, documents)
     permutation = np.random.default_rng(0).permutation(len(documents))
     shuffled = _check_rows(fitted, [documents[i] for i in permutation])
-    np.testing.assert_allclose(shuffled, out[permutation], atol=1e-5)
+    np.testing.assert_allclose(shuffled, out[permutation], rtol=0, atol=entry.atol)
 
 
-def test_a_megabyte_document(fitted):
-    words = TEXTS[0].split()
+def test_a_megabyte_document(entry, fitted):
+    words = entry.X[0].split()
     text = " ".join(words[i % len(words)] for i in range(200_000))[:1_000_000]
     _check_rows(fitted, [text])
 

@@ -8,7 +8,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from _estimators import TEXTS, estimator_cases
+from _estimators import estimator_params
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -21,36 +21,19 @@ from sklearn_lexembed._core.cache import cache_info
 from sklearn_lexembed.datasets import load_polarity
 
 POLARITY, LABELS = load_polarity()
-TEXT_CASES = [case for case in estimator_cases() if case[2] is TEXTS]
-IDS = [case[0] for case in TEXT_CASES]
+TEXT_ESTIMATORS = estimator_params(text_only=True)
 
 
-def _data_for(estimator):
-    """The polarity sentences; every fourth one (balanced) for a transformer, whose forward
-    passes would otherwise dominate the suite's time."""
-    if type(estimator).__name__ == "ContextualVectorizer":
-        return POLARITY[::4], LABELS[::4]
-    return POLARITY, LABELS
-
-
-def _grid_for(estimator):
-    name = type(estimator).__name__
-    if name == "SkipGramVectorizer":
-        return {"emb__window": [2, 5], "emb__vector_size": [8, 16]}
-    if name == "GloveVectorizer":
-        return {"emb__pooling": ["mean", "sif"], "clf__C": [0.5, 2.0]}
-    return {"clf__C": [0.5, 2.0]}
+def _pipeline(entry):
+    return Pipeline([("emb", entry.factory()), ("clf", LogisticRegression(max_iter=300))])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", TEXT_CASES, ids=IDS)
-def test_grid_search_in_processes_equals_serial(case):
-    _, factory, _ = case
-    pipeline = Pipeline([("emb", factory()), ("clf", LogisticRegression(max_iter=300))])
-    grid = _grid_for(pipeline.named_steps["emb"])
-    texts, labels = _data_for(pipeline.named_steps["emb"])
-    serial = GridSearchCV(pipeline, grid, cv=3, n_jobs=1).fit(texts, labels)
-    parallel = GridSearchCV(pipeline, grid, cv=3, n_jobs=2).fit(texts, labels)
+@pytest.mark.parametrize("entry", TEXT_ESTIMATORS)
+def test_grid_search_in_processes_equals_serial(entry):
+    grid = {f"emb__{key}": values for key, values in entry.grid.items()}
+    serial = GridSearchCV(_pipeline(entry), grid, cv=2, n_jobs=1).fit(entry.X, entry.y)
+    parallel = GridSearchCV(_pipeline(entry), grid, cv=2, n_jobs=2).fit(entry.X, entry.y)
     np.testing.assert_array_equal(
         parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
@@ -92,12 +75,10 @@ def test_column_transformer_embeds_a_text_column_next_to_numbers():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", TEXT_CASES, ids=IDS)
-def test_joblib_pipeline_loads_identically_in_a_fresh_process(case, tmp_path):
-    _, factory, data = case
-    pipeline = Pipeline([("emb", factory()), ("clf", LogisticRegression(max_iter=300))])
-    texts, labels = _data_for(pipeline.named_steps["emb"])
-    pipeline.fit(texts, labels)
+@pytest.mark.parametrize("entry", TEXT_ESTIMATORS)
+def test_joblib_pipeline_loads_identically_in_a_fresh_process(entry, tmp_path):
+    texts = entry.X
+    pipeline = _pipeline(entry).fit(texts, entry.y)
     path = tmp_path / "pipeline.joblib"
     joblib.dump(pipeline, path)
     script = (
@@ -115,15 +96,15 @@ def test_clone_of_a_fitted_vectorizer_in_a_grid_keeps_params():
     assert clone(fitted).get_params() == fitted.get_params()
 
 
-@pytest.mark.parametrize("case", TEXT_CASES, ids=IDS)
-def test_four_threads_transforming_at_once_match_serial_calls(case):
-    _, factory, data = case
-    fitted = factory().fit(data)
+@pytest.mark.parametrize("entry", TEXT_ESTIMATORS)
+def test_four_threads_transforming_at_once_match_serial_calls(entry):
+    fitted = entry.factory().fit(entry.X)
     # Overlapping slices, so threads compose the same unseen words and share caches at once.
-    slices = [list(TEXTS[i : i + 20]) + [f"unseenword{i} {TEXTS[i]}"] for i in (0, 5, 10, 15)]
+    docs = entry.X
+    slices = [list(docs[i : i + 20]) + [f"unseenword{i} {docs[i]}"] for i in (0, 5, 10, 15)]
     serial = [fitted.transform(texts) for texts in slices]
-    fresh = factory().fit(data)
+    fresh = entry.factory().fit(entry.X)
     with ThreadPoolExecutor(max_workers=4) as pool:
         concurrent = list(pool.map(fresh.transform, slices))
     for got, expected in zip(concurrent, serial):
-        np.testing.assert_allclose(got, expected, atol=1e-5)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=entry.atol)
