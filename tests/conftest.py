@@ -13,6 +13,18 @@ def glove_store():
 
 
 @pytest.fixture(scope="session")
+def fitted_glove(glove_store):
+    """``GloveVectorizer()`` (mean pooling), fitted once for the whole session.
+
+    Mean pooling learns nothing from the training documents, so one fit serves every test. Do
+    not change it: set parameters on a ``clone`` (unfitted) or a ``copy.deepcopy`` instead.
+    """
+    from sklearn_lexembed import GloveVectorizer
+
+    return GloveVectorizer().fit(["a document"])
+
+
+@pytest.fixture(scope="session")
 def gensim_glove(glove_store):
     """The same vectors as a gensim KeyedVectors, for side-by-side checks."""
     import numpy as np

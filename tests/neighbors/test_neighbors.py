@@ -192,14 +192,12 @@ def test_index_larger_than_one_tile(monkeypatch):
 
 
 # --------------------------------------------------------------------------- the encoder
-def test_encoder_takes_raw_texts():
+def test_encoder_takes_raw_texts(fitted_glove):
     search = CosineNeighbors(n_neighbors=3, encoder=GloveVectorizer()).fit(TEXTS)
-    vectors = GloveVectorizer().fit(TEXTS).transform(TEXTS)
-    on_vectors = CosineNeighbors(n_neighbors=3).fit(vectors)
+    on_vectors = CosineNeighbors(n_neighbors=3).fit(fitted_glove.transform(TEXTS))
     queries = ["a funny and moving film", "boring plot"]
     np.testing.assert_array_equal(
-        search.kneighbors(queries)[1],
-        on_vectors.kneighbors(GloveVectorizer().fit(TEXTS).transform(queries))[1],
+        search.kneighbors(queries)[1], on_vectors.kneighbors(fitted_glove.transform(queries))[1]
     )
     np.testing.assert_array_equal(search.kneighbors()[1], on_vectors.kneighbors()[1])
     assert search.__sklearn_tags__().input_tags.string
@@ -297,7 +295,8 @@ def test_missing_ann_library_names_the_extra(monkeypatch, algorithm, module):
 # ------------------------------------------------------------------ approximate backends
 @pytest.fixture(scope="module")
 def glove_sample(glove_store):
-    vectors = np.asarray(glove_store.vectors[:50000])
+    # The 20,000 most frequent words: building a graph index over 50,000 took 4x longer.
+    vectors = np.asarray(glove_store.vectors[:20000])
     queries = vectors[np.random.default_rng(1).choice(len(vectors), 300, replace=False)]
     queries = queries + np.random.default_rng(2).normal(scale=0.1, size=queries.shape)
     exact = CosineNeighbors(n_neighbors=10, algorithm="brute").fit(vectors).kneighbors(queries)
@@ -324,7 +323,8 @@ def test_ann_recall_on_glove(glove_sample, params):
     vectors, queries, (exact_dist, exact_ind) = glove_sample
     search = CosineNeighbors(n_neighbors=10, random_state=0, **params).fit(vectors)
     dist, ind = search.kneighbors(queries)
-    # Measured 1.000 (hnswlib), 1.000 (faiss HNSW32), 0.971 (IVF); 0.95 is the bar.
+    # Measured 1.000 (hnswlib), 1.000 (faiss HNSW32), 0.966 (IVF; 0.971 on 50,000 words);
+    # 0.95 is the bar.
     assert _recall(ind, exact_ind) >= 0.95
     # Found neighbours carry exact distances, sorted.
     assert np.all(np.diff(dist, axis=1) >= 0)

