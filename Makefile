@@ -5,7 +5,7 @@ VENV_MIN ?= .venv-min
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-min lint docs bench clean
+.PHONY: demo test test-fast test-min lint docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Everything, slow tests included (CI runs this, via .ci/run).
 test: lint
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -n 2 --durations=15
+
+# The inner loop: everything but the tests marked slow.
+test-fast: lint
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -n 2 -m "not slow"
 
 # The fast suite at the minimum versions. Left out: the bit-identity test, whose saved vectors are
 # those of constraints.txt's versions (older scipy rounds sparse products differently, ~3e-8),
