@@ -1,7 +1,8 @@
 """Unit-normalised rows, dense or sparse: the one normaliser of the package.
 
-Norms are computed in float64 whatever the input dtype, so a float32 row is scaled by its
-correctly rounded norm; a zero row stays zero (never NaN).
+Dense norms are computed in float64 whatever the input dtype, so a float32 row is scaled by
+its correctly rounded norm (sparse rows: see the comment in :func:`unit_rows`); a zero row
+stays zero (never NaN).
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ def unit_rows(X, dtype=np.float32):
            [0. , 0. ]], dtype=float32)
     """
     if sp.issparse(X):
-        # Squared and divided in float64, as the dense rows are: float32 squares overflow for
-        # entries near 1e20 and underflow near 1e-25.
-        X = sp.csr_matrix(X, dtype=np.float64, copy=True)
-        X.sum_duplicates()
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        # Known limitation: sparse rows are squared in ``dtype`` (float32 by default), so entries
+        # beyond ~1e19 overflow to a zero row; squaring in float64 changes the rounding that
+        # exact sparse search relies on for a document's distance to itself to be 0.
+        X = sp.csr_matrix(X, dtype=dtype, copy=True)
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel())
         norms[norms == 0] = 1.0
-        X.data /= np.repeat(norms, np.diff(X.indptr))
-        return X.astype(dtype)
+        X.data /= np.repeat(norms, np.diff(X.indptr)).astype(dtype)
+        return X
     X = np.asarray(X)
     norms = np.linalg.norm(X.astype(np.float64, copy=False), axis=-1, keepdims=True)
     norms[norms == 0] = 1.0
