@@ -1,17 +1,33 @@
 """Approximate cosine search: faiss and hnswlib indexes over unit-normalised float32 rows.
 
 Both take inner products of unit vectors, so the cosine similarity is their score. Imports
-happen when an index is built; a missing library raises an ImportError naming the extra. Each
-wrapper pickles its index as bytes, since neither library's index pickles by itself reliably.
+happen when an index is built; a missing library raises an ImportError naming the extra.
+
+Every wrapper has the same four steps: :meth:`build` (create, train if the index needs it,
+add a first set of rows), :meth:`add` (more rows, under their own row numbers), :meth:`search`
+(with an optional query-time setting) and :meth:`knob` (which query-time setting trades speed
+for recall, and its range), so :class:`CosineNeighbors` can hold rows out of a build, measure
+recall on them, and add them afterwards.
+
+Each wrapper pickles its index as bytes, since neither library's index pickles by itself, with
+a SHA-256 digest checked before the bytes reach the library: a damaged blob raises instead of
+crashing the interpreter inside it.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 
 __all__ = ["FaissIndex", "HnswIndex"]
 
 _EXTRA_HINT = "pip install 'sklearn-lexembed[ann]'"
+# Rows per add call: a progress bar moves at least this often, and each call's copy of the
+# rows (a gather by row number) stays small.
+_ADD_CHUNK = 16384
+# Largest ef_search tried when tuning an HNSW index for a recall target.
+MAX_EF_SEARCH = 4096
 
 
 def _require(module, package):
@@ -22,6 +38,40 @@ def _require(module, package):
             f"algorithm={module.replace('lib', '')!r} needs the {package} package, which is "
             f"not installed. Install the 'ann' extra: {_EXTRA_HINT}"
         ) from error
+
+
+def _add_in_chunks(add, vectors, rows, verbose, description):
+    """Call ``add(chunk_vectors, chunk_rows)`` over chunks of ``rows``, with a progress bar."""
+    bar = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(rows), desc=description, unit="row")
+    try:
+        for start in range(0, len(rows), _ADD_CHUNK):
+            chunk = rows[start : start + _ADD_CHUNK]
+            add(np.ascontiguousarray(vectors[chunk], dtype=np.float32), chunk)
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _pack(payload):
+    return {"sha256": hashlib.sha256(payload).hexdigest(), "bytes": payload}
+
+
+def _unpack(blob, library):
+    """The bytes of a packed blob, after checking their digest."""
+    if not isinstance(blob, dict) or not isinstance(blob.get("bytes"), bytes):
+        raise ValueError(f"The saved {library} index is not in the expected format.")
+    if hashlib.sha256(blob["bytes"]).hexdigest() != blob.get("sha256"):
+        raise ValueError(
+            f"The saved {library} index is damaged (its SHA-256 digest does not match); "
+            "refit the estimator or load an intact copy of the file."
+        )
+    return blob["bytes"]
 
 
 class FaissIndex:
@@ -47,9 +97,14 @@ class FaissIndex:
         self.ef_search = ef_search
         self.seed = seed
         self.index = None
+        # faiss numbers rows in the order they are added; labels[i] is the row number of
+        # faiss' row i (None while that is the identity).
+        self.labels = None
 
-    def build(self, vectors, n_threads):
+    def build(self, vectors, n_threads, rows=None, verbose=False):
+        """Create the index, train it on ``vectors[rows]`` if it needs it, and add those rows."""
         faiss = _require("faiss", "faiss-cpu")
+        rows = np.arange(len(vectors)) if rows is None else rows
         try:
             index = faiss.index_factory(vectors.shape[1], self.spec, faiss.METRIC_INNER_PRODUCT)
         except RuntimeError as error:
@@ -60,24 +115,51 @@ class FaissIndex:
         ivf = faiss.try_extract_index_ivf(index)
         if ivf is not None:
             ivf.cp.seed = int(self.seed)
-        hnsw = (
-            getattr(faiss.try_extract_index_hnsw(index), "hnsw", None)
-            if hasattr(faiss, "try_extract_index_hnsw")
-            else getattr(index, "hnsw", None)
-        )
+        hnsw = self._hnsw(faiss, index)
         if hnsw is not None and self.ef_construction is not None:
             hnsw.efConstruction = int(self.ef_construction)
-        with _faiss_threads(faiss, n_threads):
-            if not index.is_trained:
-                if vectors.shape[0] < getattr(ivf, "nlist", 1):
-                    raise ValueError(
-                        f"faiss_index={self.spec!r} needs at least {ivf.nlist} training "
-                        f"vectors (one per inverted list); got {vectors.shape[0]}."
-                    )
-                index.train(vectors)
-            index.add(vectors)
-        self.index = index
+        if not index.is_trained:
+            if len(rows) < getattr(ivf, "nlist", 1):
+                raise ValueError(
+                    f"faiss_index={self.spec!r} needs at least {ivf.nlist} training "
+                    f"vectors (one per inverted list); got {len(rows)}."
+                )
+            with _faiss_threads(faiss, n_threads):
+                index.train(np.ascontiguousarray(vectors[rows], dtype=np.float32))
+        self.index, self.labels = index, None
+        self.add(vectors, rows, n_threads, verbose)
         return self
+
+    def add(self, vectors, rows, n_threads, verbose=False):
+        """Add ``vectors[rows]``, to be found under the row numbers ``rows``."""
+        faiss = _require("faiss", "faiss-cpu")
+        start = self.index.ntotal
+        with _faiss_threads(faiss, n_threads):
+            _add_in_chunks(
+                lambda chunk, _: self.index.add(chunk), vectors, rows, verbose, "faiss index"
+            )
+        rows = np.asarray(rows, dtype=np.int64)
+        identity = self.labels is None and np.array_equal(rows, np.arange(start, start + len(rows)))
+        if not identity:
+            previous = np.arange(start) if self.labels is None else self.labels
+            self.labels = np.concatenate([previous, rows])
+        return self
+
+    @staticmethod
+    def _hnsw(faiss, index):
+        if hasattr(faiss, "try_extract_index_hnsw"):
+            return getattr(faiss.try_extract_index_hnsw(index), "hnsw", None)
+        return getattr(index, "hnsw", None)
+
+    def knob(self, k, n_rows):
+        """(name, smallest, largest) of the setting that trades speed for recall, or None."""
+        faiss = _require("faiss", "faiss-cpu")
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is not None:
+            return "n_probe", 1, int(ivf.nlist)
+        if self._hnsw(faiss, self.index) is not None:
+            return "ef_search", k, max(k, min(MAX_EF_SEARCH, n_rows))
+        return None
 
     def search(self, queries, k, n_threads, *, n_probe=None, ef_search=None):
         """(similarities, indices) of the k best rows; index -1 where faiss found fewer.
@@ -90,24 +172,28 @@ class FaissIndex:
         space = faiss.ParameterSpace()
         if n_probe is not None and faiss.try_extract_index_ivf(self.index) is not None:
             space.set_index_parameter(self.index, "nprobe", int(n_probe))
-        if ef_search is not None and "HNSW" in self.spec.upper():
+        if ef_search is not None and self._hnsw(faiss, self.index) is not None:
             space.set_index_parameter(self.index, "efSearch", max(int(ef_search), k))
         with _faiss_threads(faiss, n_threads):
-            sims, indices = self.index.search(np.ascontiguousarray(queries, np.float32), k)
-        return sims, indices.astype(np.int64)
+            sims, indices = self.index.search(queries, k)
+        if self.labels is not None:
+            indices = np.where(indices < 0, -1, self.labels[np.maximum(indices, 0)])
+        return sims, indices.astype(np.int64, copy=False)
 
     def __getstate__(self):
         state = self.__dict__.copy()
         if self.index is not None:
             import faiss
 
-            state["index"] = faiss.serialize_index(self.index)
+            state["index"] = _pack(faiss.serialize_index(self.index).tobytes())
         return state
 
     def __setstate__(self, state):
         if state.get("index") is not None:
             faiss = _require("faiss", "faiss-cpu")
-            state["index"] = faiss.deserialize_index(state["index"])
+            payload = _unpack(state["index"], "faiss")
+            state["index"] = faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8))
+        state.setdefault("labels", None)
         self.__dict__.update(state)
 
 
@@ -146,7 +232,8 @@ class HnswIndex:
         self.seed = seed
         self.index = None
 
-    def build(self, vectors, n_threads):
+    def build(self, vectors, n_threads, rows=None, verbose=False):
+        """Create a graph with room for every row of ``vectors`` and add ``vectors[rows]``."""
         hnswlib = _require("hnswlib", "hnswlib")
         index = hnswlib.Index(space="ip", dim=vectors.shape[1])
         index.init_index(
@@ -155,15 +242,30 @@ class HnswIndex:
             ef_construction=int(self.ef_construction),
             random_seed=int(self.seed),
         )
-        index.add_items(vectors, np.arange(vectors.shape[0]), num_threads=n_threads)
         self.index = index
+        rows = np.arange(len(vectors)) if rows is None else rows
+        return self.add(vectors, rows, n_threads, verbose)
+
+    def add(self, vectors, rows, n_threads, verbose=False):
+        """Add ``vectors[rows]``, labelled by their row numbers."""
+        _add_in_chunks(
+            lambda chunk, labels: self.index.add_items(chunk, labels, num_threads=n_threads),
+            vectors,
+            rows,
+            verbose,
+            "hnsw graph",
+        )
         return self
+
+    def knob(self, k, n_rows):
+        """(name, smallest, largest) of the setting that trades speed for recall."""
+        return "ef_search", k, max(k, min(MAX_EF_SEARCH, n_rows))
 
     def search(self, queries, k, n_threads, *, ef_search=None, **_):
         """(similarities, indices) of the k best rows found (``ef_search``: None, as built)."""
         self.index.set_ef(max(int(self.ef_search if ef_search is None else ef_search), k))
         labels, distances = self.index.knn_query(queries, k=k, num_threads=n_threads)
-        return 1.0 - distances, labels.astype(np.int64)
+        return 1.0 - distances, labels.astype(np.int64, copy=False)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -176,7 +278,8 @@ class HnswIndex:
                 path = os.path.join(folder, "index.bin")
                 self.index.save_index(path)
                 with open(path, "rb") as fh:
-                    state["index"] = (self.index.dim, self.index.get_max_elements(), fh.read())
+                    payload = _pack(fh.read())
+            state["index"] = (self.index.dim, self.index.get_max_elements(), payload)
         return state
 
     def __setstate__(self, state):
@@ -185,7 +288,8 @@ class HnswIndex:
             import tempfile
 
             hnswlib = _require("hnswlib", "hnswlib")
-            dim, max_elements, payload = state["index"]
+            dim, max_elements, blob = state["index"]
+            payload = _unpack(blob, "hnswlib")
             index = hnswlib.Index(space="ip", dim=dim)
             with tempfile.TemporaryDirectory() as folder:
                 path = os.path.join(folder, "index.bin")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,7 +16,8 @@ from .._core.compat import HasMethods, Interval, StrOptions, fit_context
 from .._core.rows import unit_rows
 from .._core.threads import N_JOBS_CONSTRAINT, effective_threads
 from ._ann import FaissIndex, HnswIndex
-from ._exact import brute_kneighbors, brute_radius_neighbors, rank_candidates
+from ._exact import brute_kneighbors, brute_radius_neighbors, rank_candidates, unit_queries
+from ._recall import per_query_recall, recall_estimate, smallest_setting
 
 __all__ = ["CosineNeighbors"]
 
@@ -24,6 +26,8 @@ __all__ = ["CosineNeighbors"]
 # (benchmarks/results/neighbors.md): brute force answered 1,000 queries in 0.7 to 2 s (by load),
 # while the hnswlib graph took minutes to build and missed about 2% of the neighbours.
 AUTO_ANN_MIN_ROWS = 1_000_000
+# Rows held out of an approximate build to measure its recall (at most; a tenth of small sets).
+_CALIBRATION_QUERIES = 1000
 
 
 class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -141,6 +145,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "hnsw_m": [Interval(Integral, 2, None, closed="left")],
         "ef_construction": [Interval(Integral, 1, None, closed="left")],
         "ef_search": [Interval(Integral, 1, None, closed="left")],
+        "target_recall": [Interval(Real, 0, 1, closed="right"), None],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
@@ -158,6 +164,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         hnsw_m=16,
         ef_construction=200,
         ef_search=100,
+        target_recall=None,
+        verbose=False,
         random_state=None,
     ):
         self.n_neighbors = n_neighbors
@@ -171,6 +179,8 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.hnsw_m = hnsw_m
         self.ef_construction = ef_construction
         self.ef_search = ef_search
+        self.target_recall = target_recall
+        self.verbose = verbose
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -216,6 +226,10 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def fit(self, X, y=None):
         """Index the vectors (or the encoded texts) of ``X``.
 
+        With ``target_recall`` and an approximate algorithm, a sample of the rows is held out
+        of the build, searched at increasing effort, and added afterwards (see
+        :ref:`retrieval`). A failure or an interrupt leaves the estimator as it was before.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features), or iterable of str \
@@ -229,6 +243,19 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : CosineNeighbors
             The fitted estimator.
         """
+        previous = self.__dict__.copy()
+        try:
+            self._fit(X)
+        except BaseException:
+            # All or nothing: no new encoder with an old index, no half-built index.
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            raise
+        return self
+
+    def _fit(self, X):
+        for name in ("recall_", "recall_interval_", "query_params_", "_ann"):
+            self.__dict__.pop(name, None)
         self._fit_encoder(X)
         V = self._vectors(X, reset=True)
         self._fit_dtype = V.dtype.name  # a str: skops trusts it
@@ -237,25 +264,91 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._n_features_out = self.n_samples_fit_
         self.effective_algorithm_ = self._resolve_algorithm(V)
         self._ann = None
-        if self.effective_algorithm_ != "brute":
-            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            if self.effective_algorithm_ == "faiss":
-                ann = FaissIndex(
-                    self.faiss_index,
-                    n_probe=self.n_probe,
-                    ef_construction=self.ef_construction,
-                    ef_search=self.ef_search,
-                    seed=seed,
-                )
-            else:
-                ann = HnswIndex(
-                    m=self.hnsw_m,
-                    ef_construction=self.ef_construction,
-                    ef_search=self.ef_search,
-                    seed=seed,
-                )
-            self._ann = ann.build(self._fit_X, self._threads())
-        return self
+        if self.effective_algorithm_ == "brute":
+            if self.target_recall is not None:
+                # Exact search finds every true neighbour: nothing to measure or tune.
+                self.recall_, self.recall_interval_, self.query_params_ = 1.0, (1.0, 1.0), {}
+            return
+        random_state = check_random_state(self.random_state)
+        ann = self._new_index(random_state.randint(np.iinfo(np.int32).max))
+        if self.target_recall is None:
+            self._ann = ann.build(self._fit_X, self._threads(), verbose=self.verbose)
+            return
+        held_out = self._held_out_rows(random_state)
+        kept = np.setdiff1d(np.arange(self.n_samples_fit_), held_out)
+        ann.build(self._fit_X, self._threads(), rows=kept, verbose=self.verbose)
+        setting, estimate = self._tune(ann, kept, held_out)
+        ann.add(self._fit_X, held_out, self._threads())
+        self._ann = ann
+        self.query_params_ = setting
+        self.recall_ = estimate.recall
+        self.recall_interval_ = (estimate.low, estimate.high)
+
+    def _new_index(self, seed):
+        if self.effective_algorithm_ == "faiss":
+            return FaissIndex(
+                self.faiss_index,
+                n_probe=self.n_probe,
+                ef_construction=self.ef_construction,
+                ef_search=self.ef_search,
+                seed=seed,
+            )
+        return HnswIndex(
+            m=self.hnsw_m, ef_construction=self.ef_construction, ef_search=self.ef_search, seed=seed
+        )
+
+    def _held_out_rows(self, random_state):
+        """The rows held out of the build to measure recall on: a tenth, at most 1,000."""
+        n = self.n_samples_fit_
+        n_held = min(_CALIBRATION_QUERIES, n // 10)
+        needed = max(100, 10 * self.n_neighbors)
+        if n < needed:
+            raise ValueError(
+                f"target_recall needs at least {needed} indexed samples (a tenth, at least 10, "
+                f"are held out to measure recall at n_neighbors={self.n_neighbors}); got {n}."
+            )
+        return np.sort(random_state.choice(n, n_held, replace=False))
+
+    def _tune(self, ann, kept, held_out):
+        """The cheapest query setting whose recall on the held-out rows reaches the target."""
+        k, threads = self.n_neighbors, self._threads()
+        truth, _ = brute_kneighbors(
+            self._fit_X[kept],
+            self._fit_X[held_out],
+            k,
+            batch_size=self.batch_size,
+            n_threads=threads,
+        )
+        queries = self._fit_X[held_out]
+        unit = unit_queries(queries)
+
+        def measure(**setting):
+            _, found = ann.search(queries, k, threads, **setting)
+            found_sims, _ = rank_candidates(self._fit_X, queries, found, unit_queries=unit)
+            return recall_estimate(per_query_recall(found_sims, truth), k)
+
+        knob = ann.knob(k, len(kept))
+        if knob is None:
+            setting, estimate = {}, measure()
+            reached = estimate.low >= self.target_recall
+        else:
+            name, low, high = knob
+            value, estimate, reached = smallest_setting(
+                lambda value: measure(**{name: value}), self.target_recall, low, high
+            )
+            setting = {name: int(value)}
+        if not reached:
+            how = f"with {next(iter(setting))}={next(iter(setting.values()))}, " if setting else ""
+            warnings.warn(
+                f"target_recall={self.target_recall} was not reached: {how}the index found "
+                f"{estimate.recall:.3f} of the true {k} nearest neighbours of {len(held_out)} "
+                f"held-out rows (95% interval {estimate.low:.3f} to {estimate.high:.3f}). "
+                "Use a denser index (larger hnsw_m or ef_construction, more inverted lists "
+                "probed, no compression), a lower target, or algorithm='brute' (exact).",
+                UserWarning,
+                stacklevel=4,
+            )
+        return setting, estimate
 
     def _resolve_algorithm(self, V):
         if self.algorithm in {"faiss", "hnsw"} and sp.issparse(V):
@@ -325,37 +418,50 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         queries, self_offset, dtype = self._queries(X)
         n_neighbors = self._check_n_neighbors(n_neighbors, self_offset is not None)
-        if self.effective_algorithm_ == "brute":
-            sims, indices = brute_kneighbors(
-                self._fit_X,
-                queries,
-                n_neighbors,
-                batch_size=self.batch_size,
-                self_offset=self_offset,
-                n_threads=self._threads(),
-            )
-        else:
-            sims, indices = self._ann_kneighbors(queries, n_neighbors, self_offset)
+        sims, indices = self._search(queries, n_neighbors, self_offset)
         if not return_distance:
             return indices
         return _distances(sims, dtype), indices
 
+    def _search(self, queries, k, self_offset):
+        """(float64 similarities, indices) of the k best rows, by the fitted algorithm."""
+        if self.effective_algorithm_ == "brute":
+            return brute_kneighbors(
+                self._fit_X,
+                queries,
+                k,
+                batch_size=self.batch_size,
+                self_offset=self_offset,
+                n_threads=self._threads(),
+            )
+        return self._ann_kneighbors(queries, k, self_offset)
+
+    def _query_setting(self):
+        """The query-time search effort: tuned at fit for a target recall, else the params."""
+        if hasattr(self, "query_params_"):
+            return {"n_probe": None, "ef_search": None, **self.query_params_}
+        return {"n_probe": self.n_probe, "ef_search": self.ef_search}
+
     def _ann_kneighbors(self, queries, k, self_offset):
-        unit = np.ascontiguousarray(queries if self_offset is not None else unit_rows(queries))
         extra = self_offset is not None
+        if extra:
+            # The index's own rows: unit float32 already; each finds itself, dropped below.
+            unit, search_queries = None, queries
+        else:
+            unit = unit_queries(queries)
+            search_queries = unit.astype(np.float32)
         _, found = self._ann.search(
-            unit,
+            search_queries,
             min(k + extra, self.n_samples_fit_),
             self._threads(),
-            n_probe=self.n_probe,
-            ef_search=self.ef_search,
+            **self._query_setting(),
         )
         if extra:
             # As scikit-learn does: drop the query itself, else the last neighbour.
             own = found == np.arange(len(found))[:, None]
             own[~own.any(axis=1), -1] = True
             found = found[~own].reshape(len(found), -1)
-        exact, found = rank_candidates(self._fit_X, queries, found, self_offset)
+        exact, found = rank_candidates(self._fit_X, queries, found, self_offset, unit_queries=unit)
         missing = np.flatnonzero((found < 0).any(axis=1))
         if len(missing):
             # Rows the index could not fill (a small IVF probe) are answered exactly.
@@ -367,6 +473,50 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 n_threads=self._threads(),
             )
         return exact, found
+
+    def measure_recall(self, X, n_neighbors=None, *, max_queries=1000, random_state=None):
+        """Recall@k of this index on queries, against exact search, with a 95% interval.
+
+        A check of the fitted promise (``recall_``) on the queries a service really gets:
+        up to ``max_queries`` of them are answered both by the fitted algorithm and exactly.
+        It costs about as much as exact search of those queries.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), or iterable of str \
+                with an ``encoder``
+            The queries.
+        n_neighbors : int, default=None
+            The k of recall@k (default: the ``n_neighbors`` parameter).
+        max_queries : int, default=1000
+            Queries measured at most, drawn without replacement when there are more.
+        random_state : int, RandomState instance or None, default=None
+            Seeds that draw.
+
+        Returns
+        -------
+        estimate : RecallEstimate
+            A named tuple ``(recall, low, high, n_queries, n_neighbors)``: the mean share of
+            the true ``n_neighbors`` nearest neighbours found per query, and its 95% interval.
+        """
+        if X is None:
+            raise ValueError(
+                "measure_recall needs queries: pass the vectors (or texts) a search will get."
+            )
+        if not isinstance(max_queries, Integral) or max_queries < 1:
+            raise ValueError(f"max_queries must be a positive int; got {max_queries!r}.")
+        queries, _, _ = self._queries(X)
+        k = self._check_n_neighbors(n_neighbors, False)
+        if queries.shape[0] > max_queries:
+            draw = check_random_state(random_state).choice(
+                queries.shape[0], max_queries, replace=False
+            )
+            queries = queries[np.sort(draw)]
+        found, _ = self._search(queries, k, None)
+        truth, _ = brute_kneighbors(
+            self._fit_X, queries, k, batch_size=self.batch_size, n_threads=self._threads()
+        )
+        return recall_estimate(per_query_recall(found, truth), k)
 
     def radius_neighbors(self, X=None, radius=None, return_distance=True, sort_results=False):
         """Every indexed sample within cosine distance ``radius`` of each query (exact).

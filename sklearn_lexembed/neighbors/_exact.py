@@ -34,6 +34,7 @@ from .._core.threads import torch_threads
 
 __all__ = [
     "brute_kneighbors",
+    "unit_queries",
     "map_blocks",
     "brute_radius_neighbors",
     "rank_candidates",
@@ -54,6 +55,11 @@ _RESCORE_CHUNK = 65536
 
 def _unit_rows64(X):
     return unit_rows(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+
+
+def unit_queries(X):
+    """Queries normalised in float64 (dense), as the exact rescoring uses them."""
+    return _unit_rows64(X)
 
 
 def score_error_bound(n_features):
@@ -196,17 +202,18 @@ def _kneighbors_block(index, queries, k, self_offset):
     return exact, candidates
 
 
-def rank_candidates(index, queries, candidates, self_offset=None):
+def rank_candidates(index, queries, candidates, self_offset=None, *, unit_queries=None):
     """Candidate rows (-1: none) rescored in float64 and ordered by (distance, index).
+
+    ``unit_queries``, when given, is ``queries`` already normalised in float64.
 
     Returns
     -------
     similarities : ndarray of shape candidates.shape, float64 (-inf where the row is -1)
     indices : ndarray of shape candidates.shape, int64
     """
-    exact = _rescore(
-        index, _unit_rows64(queries), np.where(candidates < 0, 0, candidates), self_offset
-    )
+    q64 = _unit_rows64(queries) if unit_queries is None else unit_queries
+    exact = _rescore(index, q64, np.where(candidates < 0, 0, candidates), self_offset)
     exact[candidates < 0] = -np.inf
     order = _order(exact, candidates)
     return (np.take_along_axis(exact, order, axis=1), np.take_along_axis(candidates, order, axis=1))
