@@ -5,6 +5,10 @@ cases refit here must match bit for bit. One case is compared to the last float3
 ``normalize=True`` now goes through the package's one normaliser (``_core.rows.unit_rows``),
 which divides by the norm computed in float64 where scikit-learn's ``normalize`` used float32
 (measured: at most 1.2e-7 apart, one unit in the last place of values below 1).
+
+The encoder cases are compared to 1e-5: torch picks its float32 kernels by the CPU's
+instruction set, and the same fit on a machine with AVX-512 differs from the saved AVX2 vectors
+by up to 1.6e-6 (measured), before and after the move alike.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ DATA = Path(__file__).parent / "data"
 CASES = runpy.run_path(str(DATA / "make_reference_vectors.py"), run_name="reference")
 REFERENCE = np.load(DATA / "reference_vectors.npz")
 ONE_ULP = {"glove-normalized"}
+CPU_DEPENDENT = {"contextual-mean", "contextual-chunk", "contextual-tokens"}
 
 
 @pytest.mark.parametrize(
@@ -37,6 +42,8 @@ def test_fixed_fits_match_the_saved_vectors(cases):
         expected = REFERENCE[name]
         if name in ONE_ULP:
             np.testing.assert_allclose(array, expected, rtol=0, atol=2.0**-23, err_msg=name)
+        elif name in CPU_DEPENDENT:
+            np.testing.assert_allclose(array, expected, rtol=0, atol=1e-5, err_msg=name)
         else:
             np.testing.assert_array_equal(array, expected, err_msg=name)
     assert names, f"{cases} produced no case"

@@ -51,6 +51,10 @@ _GROUPS = 16
 _MARGIN = 16
 # Rows per chunk when a query is redone exactly against many candidates.
 _RESCORE_CHUNK = 65536
+# Up to this many queries, one BLAS product scores every row at once on every thread (the
+# real-time path); more go in blocks of torch tiles, one block per thread. On the 400,000 x 50
+# GloVe matrix, 2 threads: 2.8 ms for one query against 7.2 through the tiles.
+_FEW_QUERIES = 4
 
 
 def _unit_rows64(X):
@@ -104,6 +108,9 @@ def brute_kneighbors(index, queries, n_neighbors, *, batch_size, self_offset=Non
         Best first; equal similarities in index order.
     """
     n_queries = queries.shape[0]
+    if n_queries <= _FEW_QUERIES and not sp.issparse(index):
+        # A real-time query: one BLAS product over the whole index on every thread.
+        return _kneighbors_block(index, queries, n_neighbors, self_offset, n_threads)
     sims = np.empty((n_queries, n_neighbors), dtype=np.float64)
     inds = np.empty((n_queries, n_neighbors), dtype=np.int64)
 
@@ -171,7 +178,9 @@ def _sparse_kneighbors_block(index, queries, k, self_offset):
     return exact, best
 
 
-def _kneighbors_block(index, queries, k, self_offset):
+def _kneighbors_block(index, queries, k, self_offset, blas_threads=None):
+    """Exact top-k of one query block; ``blas_threads``: score the few queries in one BLAS
+    product on that many threads, instead of torch tiles on the calling thread."""
     import torch
 
     if sp.issparse(index):
@@ -180,10 +189,15 @@ def _kneighbors_block(index, queries, k, self_offset):
     n_others = index.shape[0] - (self_offset is not None)
     m = min(k + _MARGIN, n_others)
     eps = score_error_bound(index.shape[1])
-    values, candidates, rest = _shortlist(
-        torch.from_numpy(index), torch.from_numpy(q64.astype(np.float32)), m, self_offset
-    )
-    candidates, rest = candidates.numpy(), rest.numpy()
+    if blas_threads is None:
+        _, candidates, rest = _shortlist(
+            torch.from_numpy(index), torch.from_numpy(q64.astype(np.float32)), m, self_offset
+        )
+        candidates, rest = candidates.numpy(), rest.numpy()
+    else:
+        _, candidates, rest = _blas_shortlist(
+            index, q64.astype(np.float32), m, self_offset, blas_threads
+        )
     exact = _rescore(index, q64, candidates, self_offset)
     order = _order(exact, candidates)
     exact = np.take_along_axis(exact, order, axis=1)[:, :k]
@@ -240,6 +254,48 @@ def _exclude_self(scores, self_offset, column_start, column_rows=None):
         scores[rows[keep], columns[keep]] = float("-inf")
 
 
+def _blas_shortlist(index, queries, m, self_offset, n_threads):
+    """:func:`_shortlist` for a few queries, in numpy: every score from one BLAS product.
+
+    torch runs a single query's product on one thread at a third of the speed OpenBLAS reaches
+    on two (measured on the 400,000 x 50 GloVe matrix: 7.2 against 2.8 ms), and scores of a few
+    queries against every row fit in memory (4 bytes x rows x queries). No torch call here:
+    its OpenMP workers, spinning after a call, slowed the BLAS threads by half.
+    """
+    with _blas_limits(n_threads):
+        scores = queries @ index.T
+    _exclude_self(scores, self_offset, 0)
+    n_queries, n_index = scores.shape
+    width = -(-n_index // _GROUPS)
+    if width * _GROUPS != n_index:
+        padded = np.full((n_queries, width * _GROUPS), -np.inf, dtype=np.float32)
+        padded[:, :n_index] = scores
+        scores = padded
+    # As in _shortlist: the m best column maxima hold the m best scores.
+    column_max = scores.reshape(n_queries, _GROUPS, width).max(axis=1)
+    n_columns = min(m, width)
+    columns = np.argpartition(-column_max, n_columns - 1, axis=1)[:, :n_columns]
+    tops = np.take_along_axis(column_max, columns, axis=1).min(axis=1)
+    rows = (columns[:, :, None] + np.arange(_GROUPS) * width).reshape(n_queries, -1)
+    gathered = np.take_along_axis(scores, rows, axis=1)
+    best = np.argpartition(-gathered, m - 1, axis=1)[:, :m]
+    values = np.take_along_axis(gathered, best, axis=1)
+    rest = np.maximum(tops, values.min(axis=1)) if n_columns == m else values.min(axis=1)
+    return values, np.take_along_axis(rows, best, axis=1), rest
+
+
+_BLAS_CONTROLLER = []
+
+
+def _blas_limits(n_threads):
+    """threadpoolctl's limit on the BLAS threads for one product (its controller made once)."""
+    if not _BLAS_CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS_CONTROLLER.append(ThreadpoolController())
+    return _BLAS_CONTROLLER[0].limit(limits=n_threads, user_api="blas")
+
+
 def _shortlist(index, queries, m, self_offset):
     """At least the best ``m`` float32 scores per query, their rows, and a bound on the rest.
 
@@ -286,8 +342,8 @@ def _shortlist(index, queries, m, self_offset):
 
 def _rescore(index, q64, candidates, self_offset):
     """float64 similarities of each query with its candidate rows of a dense index (own: -inf)."""
-    rows = index[candidates.ravel()].astype(np.float64).reshape(*candidates.shape, -1)
-    exact = np.einsum("qcd,qd->qc", rows, q64)
+    # einsum casts the float32 rows to float64 as it goes: no float64 copy of the gather.
+    exact = np.einsum("qcd,qd->qc", index[candidates], q64)
     if self_offset is not None:
         own = self_offset + np.arange(len(candidates))[:, None]
         exact[candidates == own] = -np.inf
@@ -296,9 +352,7 @@ def _rescore(index, q64, candidates, self_offset):
 
 def _order(exact, candidates):
     """Per row: by similarity, best first, then by index."""
-    by_index = np.argsort(candidates, axis=1, kind="stable")
-    by_score = np.argsort(-np.take_along_axis(exact, by_index, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(by_index, by_score, axis=1)
+    return np.lexsort((candidates, -exact), axis=-1)
 
 
 def _redo_query(index, q64, k, floor, own):

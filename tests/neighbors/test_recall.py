@@ -33,8 +33,9 @@ def test_per_query_recall_counts_rows_tied_with_the_kth_as_found():
     exact = np.array([[0.9, 0.8, 0.7], [0.9, 0.8, 0.7]])
     found = np.array([[0.9, 0.7, -np.inf], [0.9, 0.8, 0.7]])  # a miss and a missing row
     np.testing.assert_allclose(per_query_recall(found, exact), [2 / 3, 1.0])
-    # Another row at the k-th similarity is as good as the one exact search listed.
-    np.testing.assert_allclose(per_query_recall(np.array([[0.9, 0.8, 0.7]]), exact[:1]), [1.0])
+    # Another row at the k-th similarity (to float32 precision) is as good as the one listed.
+    tied = np.array([[0.9, 0.8, 0.7 - 5e-7], [0.9, 0.8, 0.7 - 1e-5]])
+    np.testing.assert_allclose(per_query_recall(tied, exact), [1.0, 2 / 3])
 
 
 def test_recall_interval_contains_the_mean_and_never_collapses():
