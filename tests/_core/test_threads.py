@@ -233,9 +233,9 @@ def test_cosine_neighbors_ann_build_uses_effective_threads(monkeypatch, algorith
     original = index_class.build
     seen = []
 
-    def spy(self, vectors, n_threads):
+    def spy(self, vectors, n_threads, *args, **kwargs):
         seen.append(n_threads)
-        return original(self, vectors, n_threads)
+        return original(self, vectors, n_threads, *args, **kwargs)
 
     monkeypatch.setattr(index_class, "build", spy)
     X = np.random.default_rng(0).normal(size=(60, 6)).astype(np.float32)
