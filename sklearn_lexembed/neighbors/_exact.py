@@ -61,9 +61,8 @@ def _unit_rows64(X):
     return unit_rows(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
 
 
-def unit_queries(X):
-    """Queries normalised in float64 (dense), as the exact rescoring uses them."""
-    return _unit_rows64(X)
+# Queries normalised in float64 (dense), as the exact rescoring uses them.
+unit_queries = _unit_rows64
 
 
 def score_error_bound(n_features):
