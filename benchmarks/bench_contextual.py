@@ -18,7 +18,6 @@ import torch
 from _common import status_mb, timed, versions
 
 from sklearn_lexembed import ContextualVectorizer
-from sklearn_lexembed.contextual._batching import forward_batches as _forward_batches
 from sklearn_lexembed.datasets import evaluation_path, load_lee_corpus, load_polarity
 
 BATCH = 32
@@ -92,7 +91,6 @@ def main():
     ours = ContextualVectorizer(normalize=True, batch_size=BATCH, device="cpu").fit([])
     loaded = ours._model()
     st = sentence_transformers.SentenceTransformer(ours.model_source_[1], device="cpu")
-    assert _forward_batches is not None
     data = corpora()
     ours.transform(data["(a) short"][:64])
     st.encode(data["(a) short"][:64], batch_size=BATCH)

@@ -23,7 +23,19 @@ DATA = Path(__file__).parent / "data"
 CASES = runpy.run_path(str(DATA / "make_reference_vectors.py"), run_name="reference")
 REFERENCE = np.load(DATA / "reference_vectors.npz")
 ONE_ULP = {"glove-normalized"}
-CPU_DEPENDENT = {"contextual-mean", "contextual-chunk", "contextual-tokens"}
+# Kernels compiled for the host CPU (torch's, and numba's, which compiles the skip-gram kernel
+# for the machine it runs on: an AMD EPYC and an Intel Xeon differ here by up to 5.6e-6 after
+# training) are compared to 1e-5 instead of bit for bit.
+CPU_DEPENDENT = {
+    "contextual-mean",
+    "contextual-chunk",
+    "contextual-tokens",
+    "skipgram-subwordsTrue-vectors",
+    "skipgram-subwordsTrue-docs",
+    "skipgram-subwordsFalse-vectors",
+    "skipgram-subwordsFalse-docs",
+    "skipgram-anchor-vectors",
+}
 
 
 @pytest.mark.parametrize(

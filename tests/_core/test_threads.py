@@ -131,11 +131,11 @@ def contextual():
         return ContextualVectorizer(device="cpu").fit([])
 
 
-def _spy_forward_batches(monkeypatch, torch):
-    """Record torch's thread setting each time a batch has gone through the model."""
+def _spy_batches(monkeypatch, torch):
+    """Record torch's thread setting each time a batch goes to the model."""
     from sklearn_lexembed.contextual import _vectorizer
 
-    original = _vectorizer.forward_batches
+    original = _vectorizer.padded_batches
     seen = []
 
     def spy(*args, **kwargs):
@@ -143,7 +143,7 @@ def _spy_forward_batches(monkeypatch, torch):
             seen.append(torch.get_num_threads())
             yield batch
 
-    monkeypatch.setattr(_vectorizer, "forward_batches", spy)
+    monkeypatch.setattr(_vectorizer, "padded_batches", spy)
     return seen
 
 
@@ -152,7 +152,7 @@ def test_contextual_n_jobs_none_is_one_torch_thread(
     contextual, torch_baseline, monkeypatch, method
 ):
     torch = torch_baseline
-    seen = _spy_forward_batches(monkeypatch, torch)
+    seen = _spy_batches(monkeypatch, torch)
     vectorizer = clone(contextual).set_params(n_jobs=None).fit([])
     getattr(vectorizer, method)(["one thread", "is what None means"])
     assert seen and set(seen) == {1}
@@ -164,7 +164,7 @@ def test_contextual_n_jobs_none_follows_parallel_config(
     contextual, torch_baseline, monkeypatch, method
 ):
     torch = torch_baseline
-    seen = _spy_forward_batches(monkeypatch, torch)
+    seen = _spy_batches(monkeypatch, torch)
     vectorizer = clone(contextual).set_params(n_jobs=None).fit([])
     with parallel_config(n_jobs=2):
         getattr(vectorizer, method)(["two threads", "in this context"])
@@ -174,7 +174,7 @@ def test_contextual_n_jobs_none_follows_parallel_config(
 
 def test_contextual_explicit_n_jobs(contextual, torch_baseline, monkeypatch):
     torch = torch_baseline
-    seen = _spy_forward_batches(monkeypatch, torch)
+    seen = _spy_batches(monkeypatch, torch)
     clone(contextual).set_params(n_jobs=2).fit([]).transform(["two threads"])
     clone(contextual).set_params(n_jobs=-1).fit([]).transform(["every core"])
     assert seen == [2, joblib.cpu_count()]
