@@ -261,7 +261,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if self.backend == "onnx":
             from ._onnx_backend import onnx_session
 
-            fitted["_onnx_file"] = self._onnx_file(loaded, fingerprint)
+            fitted["_onnx_file"] = self._exported_onnx(loaded, fingerprint)
             # The session is built (and cached) here, so the first transform pays no set-up.
             onnx_session(fitted["_onnx_file"], effective_threads(self.n_jobs))
         if folder is not None:
@@ -389,7 +389,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _layer_index(self, n_layers):
         return self.layer % (n_layers + 1)
 
-    def _onnx_file(self, loaded, fingerprint):
+    def _exported_onnx(self, loaded, fingerprint):
         from ._onnx_backend import onnx_model_path
 
         return onnx_model_path(
@@ -460,7 +460,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
             path = getattr(self, "_onnx_file", None)
             if path is None:
-                path = self._onnx_file(loaded, self.model_fingerprint_)
+                path = self._exported_onnx(loaded, self.model_fingerprint_)
                 self._onnx_file = path
             return OnnxEncoder(onnx_session(path, n_threads))
         from ._torch_backend import TorchEncoder
