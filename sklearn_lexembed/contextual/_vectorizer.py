@@ -75,7 +75,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         1e-5.
     quantize : {None, "int8"}, default=None
         ``"int8"`` (with ``backend="onnx"`` only) runs int8 matrix products: about twice as
-        fast on CPUs with VNNI, at a mean cosine of 0.996 to the float32 vectors on real text
+        fast on CPUs with VNNI, at a mean cosine of 0.995 to the float32 vectors on real text
         (see Notes).
     onnx_dir : str or path-like, default=None
         Folder for exported ONNX models. None uses the ``SKLEARN_LEXEMBED_ONNX_DIR``
@@ -127,8 +127,8 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     it is loaded.
 
     The int8 recipe (per-channel int8 weights on the matrix products and fused attention,
-    feed-forward down-projections kept in float32) was chosen by measurement; its cosine to
-    the float32 vectors and its effect on a classifier's accuracy are in docs/benchmarks.md.
+    the early layers' feed-forward down-projections kept in float32) was chosen by measurement;
+    its cosine to the float32 vectors and its effect on a classifier are in docs/benchmarks.md.
 
     With the default model, ``pooling="mean"`` and ``normalize=True`` give the same vectors as
     ``SentenceTransformer("sentence-transformers/all-MiniLM-L6-v2").encode(...,
