@@ -19,7 +19,7 @@ $(VENV_MIN)/.installed: pyproject.toml constraints-min.txt
 	test -x $(VENV_MIN)/bin/python || $(PYTHON) -m venv $(VENV_MIN)
 	$(VENV_MIN)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV_MIN)/bin/python -m pip install --quiet -c constraints-min.txt "torch==2.13.0"
-	$(VENV_MIN)/bin/python -m pip install --quiet -c constraints-min.txt -e ".[glove,models,ann,onnx,dev]"
+	$(VENV_MIN)/bin/python -m pip install --quiet -c constraints-min.txt -e ".[glove,models,ann,onnx,openvino,dev]"
 	touch $@
 
 demo: $(STAMP)

@@ -11,7 +11,7 @@ run each after a warm-up, side by side in one run:
 - ours: torch float32, ONNX float32, ONNX int8 (our recipe);
 - ONNX Runtime's ``quantize_dynamic`` with its default settings, applied to our fused float32
   graph (the naive int8 recipe);
-- OpenVINO on our plain (unfused) float32 export, when ``openvino`` is installed.
+- ours with OpenVINO (``backend="openvino"``, the unfused float32 export), when installed.
 
 Corpora: (a) 2,000 short real sentences (Pang & Lee polarity + Lee corpus sentences), (b) the 300
 Lee background documents (truncated at 256 tokens), (c) both mixed and shuffled. Quality: cosine
@@ -169,52 +169,6 @@ def ort_default_int8(fp32_file, workdir):
     return _SessionEncoder(
         lambda ids, mask: session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
     )
-
-
-def openvino_fp32(folder, workdir):
-    """OpenVINO compiling our plain float32 export (it cannot read ORT's fused operators)."""
-    import openvino as ov
-    import torch
-    from transformers import AutoModel
-
-    model = AutoModel.from_pretrained(folder, attn_implementation="eager").eval()
-
-    class Encoder(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    plain = Path(workdir) / "plain.onnx"
-    ids = torch.ones((2, 8), dtype=torch.long)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Encoder(),
-            (ids, torch.ones_like(ids)),
-            str(plain),
-            dynamo=False,
-            opset_version=17,
-            input_names=["input_ids", "attention_mask"],
-            output_names=["hidden"],
-            dynamic_axes={
-                "input_ids": {0: "b", 1: "t"},
-                "attention_mask": {0: "b", 1: "t"},
-                "hidden": {0: "b", 1: "t"},
-            },
-        )
-    compiled = ov.Core().compile_model(
-        str(plain), "CPU", {"INFERENCE_NUM_THREADS": THREADS, "INFERENCE_PRECISION_HINT": "f32"}
-    )
-    request = compiled.create_infer_request()
-
-    def run(ids, mask):
-        result = request.infer({"input_ids": ids, "attention_mask": mask})
-        return np.asarray(next(iter(result.values())))
-
-    return _SessionEncoder(run), ov.__version__
 
 
 def peer_vectors(folder, data, glosses, workdir, log):
@@ -404,12 +358,11 @@ def main():
         "ours ONNX int8": int8_vec.transform,
         "ORT quantize_dynamic defaults int8": default_int8.transform,
     }
-    openvino_version = None
+    openvino_vec = None
     try:
-        encoder, openvino_version = openvino_fp32(folder, work)
-        contenders["OpenVINO fp32 (plain export)"] = _Swapped(
-            ours(backend="onnx")[0], encoder
-        ).transform
+        openvino_vec, openvino_export_s = ours(backend="openvino")
+        contenders["ours OpenVINO fp32"] = openvino_vec.transform
+        log(f"first fit backend='openvino' (plain export): {openvino_export_s:.1f} s")
     except ImportError:
         log("(OpenVINO row skipped: openvino is not installed)")
 
@@ -468,8 +421,14 @@ def main():
     log("")
     for label, a, b in ratios:
         log(f"{label}: {rows[a]['dps']['mix'] / rows[b]['dps']['mix']:.2f}x")
-    if openvino_version:
-        log(f"(OpenVINO {openvino_version})")
+    if openvino_vec is not None:
+        import openvino
+
+        log(
+            f"ours OpenVINO fp32 / ours ONNX fp32 (mix): "
+            f"{rows['ours OpenVINO fp32']['dps']['mix'] / rows['ours ONNX fp32']['dps']['mix']:.2f}x"
+            f" (openvino {openvino.__version__})"
+        )
 
     log("\ngrid search, Pipeline(ContextualVectorizer, LogisticRegression), 5 C x 3 folds:")
     n_grid = 300 if args.quick else 1000
@@ -486,6 +445,7 @@ def main():
             "ours torch fp32": torch_vec.transform,
             "ours ONNX fp32": onnx_vec.transform,
             "ours ONNX int8": int8_vec.transform,
+            **({"ours OpenVINO fp32": openvino_vec.transform} if openvino_vec else {}),
         },
         st,
         n_calls,
@@ -494,7 +454,12 @@ def main():
         log(f"  {name:30s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
 
     log("\nfresh process: import + fit + one transform (ONNX file already cached):")
-    for backend, quantize in (("torch", None), ("onnx", None), ("onnx", "int8")):
+    for backend, quantize in (
+        ("torch", None),
+        ("onnx", None),
+        ("onnx", "int8"),
+        ("openvino", None),
+    ):
         result = fresh_process(backend, quantize, onnx_dir)
         log(
             f"  backend={backend!r:8s} quantize={quantize!r:7s} {result['seconds']:5.2f} s, peak "

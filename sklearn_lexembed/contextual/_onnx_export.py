@@ -1,6 +1,6 @@
 """Export a transformers encoder to ONNX, fuse it for ONNX Runtime, and quantize it to int8.
 
-Only run when the ONNX backend's file cache (``_onnx_backend``) misses: this module imports
+Only run when the file cache (``_onnx_files``) misses: this module imports
 torch and transformers, the cached path imports neither.
 
 The recipe, each step chosen by measurement on all-MiniLM-L6-v2 (docs/benchmarks.md):
@@ -47,7 +47,15 @@ def _probe_inputs(config):
     return ids, mask
 
 
-def _run(path, ids, mask):
+def _run(path, ids, mask, runtime):
+    """The graph's output on the probe, run by the runtime that will serve it."""
+    if runtime == "openvino":
+        import openvino
+
+        compiled = openvino.Core().compile_model(
+            str(path), "CPU", {"INFERENCE_PRECISION_HINT": "f32"}
+        )
+        return compiled({"input_ids": ids, "attention_mask": mask})[compiled.output(0)]
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -77,7 +85,7 @@ def _early_down_projections(path):
     return names[: (len(names) + 1) // 2]
 
 
-def export_encoder(folder, layer_index, quantize, target):
+def export_encoder(folder, layer_index, variant, target):
     """Write the ONNX model returning hidden layer ``layer_index`` of ``folder``'s encoder.
 
     Parameters
@@ -86,7 +94,8 @@ def export_encoder(folder, layer_index, quantize, target):
         A local transformers model folder.
     layer_index : int
         0 is the embedding layer, ``n_layers`` the last.
-    quantize : {None, "int8"}
+    variant : {"fp32", "int8", "plain"}
+        Fused for ONNX Runtime in float32 or int8, or the plain float32 export (OpenVINO).
     target : path-like
         The file to write (the caller writes into a temporary folder and renames).
 
@@ -144,14 +153,18 @@ def export_encoder(folder, layer_index, quantize, target):
                 "hidden": {0: "batch", 1: "tokens"},
             },
         )
-    gap = _masked_gap(_run(plain, ids, mask), expected, mask)
+    runtime = "openvino" if variant == "plain" else "onnxruntime"
+    gap = _masked_gap(_run(plain, ids, mask, runtime), expected, mask)
     if not gap <= _FUSION_TOLERANCE:
         raise ValueError(
             f"The ONNX export of {folder!r} differs from torch by {gap:.2e} on a probe batch; "
             "this model cannot use backend='onnx'. Use backend='torch'."
         )
+    if variant == "plain":
+        os.replace(plain, target)
+        return
     best = _fuse(plain, config, ids, mask, expected, work)
-    if quantize == "int8":
+    if variant == "int8":
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -189,7 +202,7 @@ def _fuse(plain, config, ids, mask, expected, work):
                 hidden_size=int(getattr(config, "hidden_size", 0) or 0),
             )
             optimized.save_model_to_file(str(fused))
-        gap = _masked_gap(_run(fused, ids, mask), expected, mask)
+        gap = _masked_gap(_run(fused, ids, mask, "onnxruntime"), expected, mask)
     except Exception:  # an optimizer that cannot read this graph: the plain export stands
         return plain
     return fused if gap <= _FUSION_TOLERANCE else plain

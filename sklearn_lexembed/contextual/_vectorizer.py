@@ -66,13 +66,14 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         core, which is what a single embedding job on a dedicated machine wants.
     verbose : bool, default=False
         Show a progress bar (tqdm) over batches.
-    backend : {"torch", "onnx"}, default="torch"
+    backend : {"torch", "onnx", "openvino"}, default="torch"
         What runs the model. ``"onnx"`` exports it once with torch's exporter, fuses it for
         ONNX Runtime and keeps the file in ``onnx_dir``; later fits and fresh processes load
         that file without importing torch or transformers. It runs on the CPU in float32
         (or int8 with ``quantize``) and needs the ``onnx`` extra
-        (``pip install 'sklearn-lexembed[onnx]'``). Its float32 vectors equal torch's to
-        1e-5.
+        (``pip install 'sklearn-lexembed[onnx]'``). ``"openvino"`` compiles the unfused
+        export with OpenVINO (the ``openvino`` extra), float32 only. Both give torch's float32
+        vectors to 1e-5; which is faster depends on the CPU (docs/benchmarks.md).
     quantize : {None, "int8"}, default=None
         ``"int8"`` (with ``backend="onnx"`` only) runs int8 matrix products: about twice as
         fast on CPUs with VNNI, at a mean cosine of 0.995 to the float32 vectors on real text
@@ -156,7 +157,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         "dtype": "no_validation",
         "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
-        "backend": [StrOptions({"torch", "onnx"})],
+        "backend": [StrOptions({"torch", "onnx", "openvino"})],
         "quantize": [StrOptions({"int8"}), None],
         "onnx_dir": [str, os.PathLike, None],
         "cache": "no_validation",
@@ -221,14 +222,14 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         check_documents(X)
         folder = cache_folder(self.cache)
-        if self.backend == "onnx":
+        if self.quantize is not None and self.backend != "onnx":
+            raise ValueError(
+                f"quantize={self.quantize!r} needs backend='onnx'; backend={self.backend!r} "
+                "runs the model in float32 (the torch backend: in its dtype, see dtype=)."
+            )
+        if self.backend != "torch":
             loaded, device, dtype = self._check_onnx_settings(), "cpu", "float32"
         else:
-            if self.quantize is not None:
-                raise ValueError(
-                    f"quantize={self.quantize!r} needs backend='onnx'; the torch backend runs "
-                    "the model in its dtype (see dtype=)."
-                )
             from .._core.device import resolve_device, resolve_dtype
 
             device = resolve_device(self.device)
@@ -258,12 +259,10 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             "model_fingerprint_": fingerprint,
             "_n_layers": n_layers,
         }
-        if self.backend == "onnx":
-            from ._onnx_backend import onnx_session
-
+        if self.backend != "torch":
             fitted["_onnx_file"] = self._exported_onnx(loaded, fingerprint)
             # The session is built (and cached) here, so the first transform pays no set-up.
-            onnx_session(fitted["_onnx_file"], effective_threads(self.n_jobs))
+            self._runtime_encoder(fitted["_onnx_file"])
         if folder is not None:
             store = VectorCache(folder, self._output_settings(fitted), loaded.n_dims)
             store.create()
@@ -376,12 +375,12 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """The settings backend='onnx' refuses, then the tokenizer side of the model."""
         if self.device not in ("auto", "cpu"):
             raise ValueError(
-                f"backend='onnx' runs on the CPU; got device={self.device!r}. Use "
+                f"backend={self.backend!r} runs on the CPU; got device={self.device!r}. Use "
                 "backend='torch' for a GPU."
             )
         if self.dtype not in ("auto", "float32"):
             raise ValueError(
-                f"backend='onnx' runs float32 (or int8 with quantize='int8'); got "
+                f"backend={self.backend!r} runs float32 (or int8 with quantize='int8'); got "
                 f"dtype={self.dtype!r}. Use backend='torch' for float16 or bfloat16."
             )
         return load_tokenizer(self.model_name)
@@ -390,15 +389,22 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return self.layer % (n_layers + 1)
 
     def _exported_onnx(self, loaded, fingerprint):
-        from ._onnx_backend import onnx_model_path
+        from ._onnx_files import exported_model
 
-        return onnx_model_path(
-            loaded.folder,
-            fingerprint,
-            self._layer_index(loaded.n_layers),
-            self.quantize,
-            self.onnx_dir,
+        variant = "plain" if self.backend == "openvino" else (self.quantize or "fp32")
+        return exported_model(
+            loaded.folder, fingerprint, self._layer_index(loaded.n_layers), variant, self.onnx_dir
         )
+
+    def _runtime_encoder(self, path):
+        n_threads = effective_threads(self.n_jobs)
+        if self.backend == "openvino":
+            from ._openvino_backend import OpenVinoEncoder, openvino_model
+
+            return OpenVinoEncoder(openvino_model(path, n_threads))
+        from ._onnx_backend import OnnxEncoder, onnx_session
+
+        return OnnxEncoder(onnx_session(path, n_threads))
 
     def _output_settings(self, fitted):
         """Everything besides the text that changes a vector (the vector cache's key)."""
@@ -433,7 +439,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         loaded = getattr(self, "_loaded", None)
         if loaded is None:
             source = self.model_source_
-            if self.backend == "onnx":
+            if self.backend != "torch":
                 loaded = load_tokenizer(source[1])
             else:
                 import torch
@@ -454,18 +460,15 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return loaded
 
     def _encoder(self, loaded):
-        n_threads = effective_threads(self.n_jobs)
-        if self.backend == "onnx":
-            from ._onnx_backend import OnnxEncoder, onnx_session
-
+        if self.backend != "torch":
             path = getattr(self, "_onnx_file", None)
             if path is None:
                 path = self._exported_onnx(loaded, self.model_fingerprint_)
                 self._onnx_file = path
-            return OnnxEncoder(onnx_session(path, n_threads))
+            return self._runtime_encoder(path)
         from ._torch_backend import TorchEncoder
 
-        return TorchEncoder(loaded, self.layer, n_threads)
+        return TorchEncoder(loaded, self.layer, effective_threads(self.n_jobs))
 
     def _embed(self, documents):
         """One row per document (before normalisation), computed by the backend."""

