@@ -152,10 +152,9 @@ class _Swapped:
 
 
 def ort_default_int8(fp32_file, workdir):
+    import onnx
     import onnxruntime as ort
     from onnxruntime.quantization import quantize_dynamic
-
-    import onnx
 
     target = Path(workdir) / "ort-default-int8.onnx"
     # Default settings; DefaultTensorType only lets the quantizer read the fused operators.

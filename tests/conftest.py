@@ -3,6 +3,19 @@
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_exports_in_a_temporary_folder(tmp_path_factory):
+    """Exported ONNX models go to one temporary folder for the session, not to ~/.cache.
+
+    One folder for both xdist workers: concurrent exports of the same file must be safe anyway.
+    """
+    folder = tmp_path_factory.getbasetemp().parent / "onnx-models"
+    folder.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKLEARN_LEXEMBED_ONNX_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def glove_store():
     """The bundled glove.6B 50d store (memory-mapped, shared by every test)."""

@@ -213,7 +213,7 @@ def test_import_loads_nothing_heavy():
     # pyarrow is not on the list: scikit-learn >= 1.9 imports pandas, which imports it.
     code = (
         "import sys, sklearn_lexembed; print(' '.join(m for m in ('torch', 'transformers', "
-        "'numba', 'faiss', 'hnswlib', 'tokenizers') if m in sys.modules))"
+        "'numba', 'faiss', 'hnswlib', 'tokenizers', 'onnxruntime', 'openvino') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120

@@ -1,7 +1,7 @@
 """Transformer encoders as vectorizers: model loading, batching and mask-aware pooling.
 
-A new inference backend (ONNX Runtime, say) is one module here that turns padded batches of
-token ids into hidden states, chosen by the estimator in one place.
+Backends (torch, ONNX Runtime, OpenVINO) are one module each that turns padded batches of token
+ids into hidden states, chosen by the estimator in one place (``_encoder``).
 """
 
 from ._vectorizer import ContextualVectorizer

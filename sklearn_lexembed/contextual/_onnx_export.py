@@ -14,10 +14,11 @@ The recipe, each step chosen by measurement on all-MiniLM-L6-v2 (docs/benchmarks
 * int8: dynamic quantization with per-channel int8 weights and per-batch uint8 activations,
   applied to the ``MatMul`` and fused ``Attention`` nodes, except the feed-forward
   down-projections (a weight with more rows than columns) of the first half of the layers,
-  whose GELU inputs carry the outliers that cost most of the accuracy. On 600 mixed real texts
-  (mean / minimum cosine to float32, docs/s on 2 cores): every node quantized 0.9928 / 0.983,
-  392; this recipe 0.9957 / 0.989, 343; every down-projection in float32 0.9962 / 0.990, 310;
-  ONNX Runtime's defaults (per-tensor, every operator) 0.957 / 0.920.
+  whose GELU inputs carry the outliers that cost most of the accuracy. On 2,300 mixed real
+  texts (``benchmarks/bench_int8_recipes.py``; mean / minimum cosine to float32, supersense
+  accuracy change, docs/s on 2 cores): every node quantized 0.9929 / 0.982, -0.0040, 421; this
+  recipe 0.9958 / 0.991, +0.0003, 364; every down-projection in float32 0.9963 / 0.990,
+  -0.0023, 339; ONNX Runtime's defaults (per-tensor, every operator) 0.957 / 0.906, -0.0075.
 """
 
 from __future__ import annotations

@@ -246,3 +246,19 @@ def test_public_tokenizer_calls_do_not_leak_padding(fitted, vectors):
     # sharing the cached model might) must not change how the vectorizer tokenises.
     fitted._model().tokenizer(["a b c d e", "a"], padding=True, truncation=True, max_length=4)
     np.testing.assert_allclose(fitted.transform(DOCS[:3]), vectors[:3], atol=1e-5)
+
+
+def test_changed_model_files_are_refused_after_loading(tmp_path):
+    import shutil
+
+    folder = tmp_path / "model"
+    source = ContextualVectorizer().fit([]).model_source_[1]
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("onnx", "openvino"))
+    vectorizer = ContextualVectorizer(folder).fit([])
+    assert len(vectorizer.model_fingerprint_) == 64
+    payload = pickle.dumps(vectorizer)
+    config = folder / "config.json"
+    config.write_text(config.read_text().replace('"hidden_act"', '"edited": 1, "hidden_act"'))
+    loaded = pickle.loads(payload)
+    with pytest.raises(ValueError, match="differ from those this ContextualVectorizer was fitted"):
+        loaded.transform(["a document"])

@@ -29,11 +29,8 @@ DOCS = POLARITY[:20] + LEE[:6] + ["", "Short.", "Ünïcödé text — with dashe
 
 
 @pytest.fixture(scope="session")
-def onnx_dir(tmp_path_factory):
-    # One folder for both xdist workers: concurrent exports of one file must be safe anyway.
-    folder = tmp_path_factory.getbasetemp().parent / "onnx-models"
-    folder.mkdir(exist_ok=True)
-    return folder
+def onnx_dir(onnx_exports_in_a_temporary_folder):
+    return onnx_exports_in_a_temporary_folder
 
 
 def _fit(**params):
