@@ -23,18 +23,18 @@ DATA = Path(__file__).parent / "data"
 CASES = runpy.run_path(str(DATA / "make_reference_vectors.py"), run_name="reference")
 REFERENCE = np.load(DATA / "reference_vectors.npz")
 ONE_ULP = {"glove-normalized"}
-# Kernels compiled for the host CPU (torch's, and numba's, which compiles the skip-gram kernel
-# for the machine it runs on: an AMD EPYC and an Intel Xeon differ here by up to 5.6e-6 after
-# training) are compared to 1e-5 instead of bit for bit.
+# Kernels compiled for the host CPU are compared to a tolerance instead of bit for bit: torch's
+# (to 1e-5), and numba's, which compiles the skip-gram kernel for the machine it runs on (an AMD
+# EPYC and an Intel Xeon differ by up to 1.1e-5 after training, which amplifies rounding; 1e-4).
 CPU_DEPENDENT = {
-    "contextual-mean",
-    "contextual-chunk",
-    "contextual-tokens",
-    "skipgram-subwordsTrue-vectors",
-    "skipgram-subwordsTrue-docs",
-    "skipgram-subwordsFalse-vectors",
-    "skipgram-subwordsFalse-docs",
-    "skipgram-anchor-vectors",
+    "contextual-mean": 1e-5,
+    "contextual-chunk": 1e-5,
+    "contextual-tokens": 1e-5,
+    "skipgram-subwordsTrue-vectors": 1e-4,
+    "skipgram-subwordsTrue-docs": 1e-4,
+    "skipgram-subwordsFalse-vectors": 1e-4,
+    "skipgram-subwordsFalse-docs": 1e-4,
+    "skipgram-anchor-vectors": 1e-4,
 }
 
 
@@ -55,7 +55,9 @@ def test_fixed_fits_match_the_saved_vectors(cases):
         if name in ONE_ULP:
             np.testing.assert_allclose(array, expected, rtol=0, atol=2.0**-23, err_msg=name)
         elif name in CPU_DEPENDENT:
-            np.testing.assert_allclose(array, expected, rtol=0, atol=1e-5, err_msg=name)
+            np.testing.assert_allclose(
+                array, expected, rtol=0, atol=CPU_DEPENDENT[name], err_msg=name
+            )
         else:
             np.testing.assert_array_equal(array, expected, err_msg=name)
     assert names, f"{cases} produced no case"
