@@ -154,6 +154,18 @@ def _install_hint(model_name):
     return ""
 
 
+def _not_found(what, model_name, exc):
+    """The one wording of "this model is nowhere to be had offline"."""
+    name = os.fspath(model_name)
+    return (
+        f"Could not {what} {name!r}: it is not bundled, not a local folder, not in the local "
+        "Hugging Face cache, and the hub could not be reached. To use it offline, "
+        f"{_install_hint(name)}pass the path of a folder holding the model (config.json, "
+        "weights, tokenizer files), or download it once while online. "
+        f"({type(exc).__name__}: {exc})"
+    )
+
+
 def _default_max_length(folder, model_max_length, config):
     """Tokens per sequence: a sentence-transformers folder's ``max_seq_length``, else the
     smaller of the tokenizer's limit and the model's positions."""
@@ -208,13 +220,7 @@ def _load(model_name, source, device, dtype):
         tokenizer = AutoTokenizer.from_pretrained(where, use_fast=True)
         model = AutoModel.from_pretrained(where, dtype=dtype)
     except (OSError, ValueError) as exc:
-        raise OSError(
-            f"Could not load the transformer model {os.fspath(model_name)!r}: it is not "
-            "bundled, not a local folder, not in the local Hugging Face cache, and the hub "
-            f"could not be reached. To use it offline, {_install_hint(os.fspath(model_name))}"
-            "pass the path of a folder holding the model (config.json, weights, tokenizer "
-            f"files), or download it once while online. ({type(exc).__name__}: {exc})"
-        ) from exc
+        raise OSError(_not_found("load the transformer model", model_name, exc)) from exc
     finally:
         if bar_was_enabled:
             hf_logging.enable_progress_bar()
@@ -261,11 +267,7 @@ def model_folder(model_name, source):
         )
     except Exception as exc:
         raise OSError(
-            f"Could not find the files of the transformer model {os.fspath(model_name)!r}: "
-            "it is not bundled, not a local folder, not in the local Hugging Face cache, and "
-            f"the hub could not be reached. To use it offline, {_install_hint(where)}pass "
-            "the path of a folder holding the model (config.json, weights, tokenizer files), "
-            f"or download it once while online. ({type(exc).__name__}: {exc})"
+            _not_found("find the files of the transformer model", model_name, exc)
         ) from exc
 
 
