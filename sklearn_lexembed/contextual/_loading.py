@@ -74,6 +74,7 @@ class LoadedModel:
         self.source = source
         self.n_dims = int(model.config.hidden_size)
         self.n_layers = int(model.config.num_hidden_layers)
+        self.max_positions = _position_limit(model.config.to_dict())
         self.backend, self.prefix, self.suffix = _plain_tokenizer(
             tokenizer.backend_tokenizer.to_str()
         )
@@ -105,6 +106,7 @@ class LoadedTokenizer:
         self.pad_id = pad_id if pad_id is not None else 0
         self.n_dims = int(self.config["hidden_size"])
         self.n_layers = int(self.config["num_hidden_layers"])
+        self.max_positions = _position_limit(self.config)
         self.max_length = _default_max_length(
             folder, tokenizer_config.get("model_max_length"), self.config
         )
@@ -166,6 +168,16 @@ def _not_found(what, model_name, exc):
     )
 
 
+def _position_limit(config):
+    """The most tokens the model's position embeddings cover (None if it has no such limit)."""
+    positions = config.get("max_position_embeddings")
+    if not positions:
+        return None
+    # RoBERTa-style models reserve pad_token_id + 1 positions.
+    offset = 2 if config.get("model_type", "") in {"roberta", "xlm-roberta", "camembert"} else 0
+    return int(positions) - offset
+
+
 def _default_max_length(folder, model_max_length, config):
     """Tokens per sequence: a sentence-transformers folder's ``max_seq_length``, else the
     smaller of the tokenizer's limit and the model's positions."""
@@ -176,11 +188,9 @@ def _default_max_length(folder, model_max_length, config):
     limits = []
     if model_max_length and model_max_length < 1_000_000:
         limits.append(int(model_max_length))
-    positions = config.get("max_position_embeddings")
+    positions = _position_limit(config)
     if positions:
-        # RoBERTa-style models reserve pad_token_id + 1 positions.
-        offset = 2 if config.get("model_type", "") in {"roberta", "xlm-roberta", "camembert"} else 0
-        limits.append(int(positions) - offset)
+        limits.append(positions)
     return min(limits) if limits else 512
 
 

@@ -247,6 +247,13 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 f"max_length={self.max_length} leaves no room for text after the model's "
                 f"{loaded.n_special} special tokens; expected at least {loaded.n_special + 1}."
             )
+        if self.max_length is not None and loaded.max_positions is not None:
+            if self.max_length > loaded.max_positions:
+                raise ValueError(
+                    f"max_length={self.max_length} is more than the {loaded.max_positions} "
+                    f"positions {self.model_name!r} has; pass at most {loaded.max_positions}, "
+                    "and long_text='chunk' to embed longer documents."
+                )
         fingerprint = folder_fingerprint(model_folder(self.model_name, loaded.source))
         fitted = {
             "_loaded": loaded,

@@ -170,6 +170,12 @@ def test_bad_parameters():
         ContextualVectorizer(layer=9).fit([])
     with pytest.raises(ValueError, match=re.escape("max_length=2 leaves no room for text")):
         ContextualVectorizer(max_length=2).fit([])
+    too_long = "max_length=600 is more than the 512 positions"
+    with pytest.raises(ValueError, match=re.escape(too_long)):
+        ContextualVectorizer(max_length=600).fit([])
+    vectorizer = ContextualVectorizer(max_length=512).fit([])  # the longest it can take
+    with pytest.warns(UserWarning, match="truncated"):
+        assert vectorizer.transform([" ".join(["word"] * 600)]).shape == (1, 384)
 
 
 def test_pooling_and_layer_options(fitted, vectors):

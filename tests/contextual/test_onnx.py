@@ -230,6 +230,14 @@ def test_bad_backend_settings(params, message):
         ContextualVectorizer(**params).fit([])
 
 
+def test_max_length_beyond_the_positions_is_refused(tmp_path):
+    with pytest.raises(
+        ValueError, match=re.escape("max_length=513 is more than the 512 positions")
+    ):
+        ContextualVectorizer(backend="onnx", max_length=513, onnx_dir=tmp_path).fit([])
+    assert list(tmp_path.iterdir()) == []  # refused before anything was exported
+
+
 def test_missing_onnxruntime_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     vectorizer = ContextualVectorizer(backend="onnx", onnx_dir=tmp_path)
