@@ -228,7 +228,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 "runs the model in float32 (the torch backend: in its dtype, see dtype=)."
             )
         if self.backend != "torch":
-            loaded, device, dtype = self._check_onnx_settings(), "cpu", "float32"
+            loaded, device, dtype = self._check_exported_backend_settings(), "cpu", "float32"
         else:
             from .._core.device import resolve_device, resolve_dtype
 
@@ -378,8 +378,8 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ]
 
     # ---------------------------------------------------------------- internals
-    def _check_onnx_settings(self):
-        """The settings backend='onnx' refuses, then the tokenizer side of the model."""
+    def _check_exported_backend_settings(self):
+        """What the exported backends (ONNX, OpenVINO) refuse; then the model's tokenizer side."""
         if self.device not in ("auto", "cpu"):
             raise ValueError(
                 f"backend={self.backend!r} runs on the CPU; got device={self.device!r}. Use "
