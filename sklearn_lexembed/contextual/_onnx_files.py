@@ -102,7 +102,7 @@ def _intact(path):
     return ok
 
 
-def exported_model(folder, fingerprint, layer_index, variant, onnx_dir):
+def exported_model(folder, fingerprint, layer_index, variant, onnx_dir, trust_remote_code=False):
     """The cached ONNX file for these settings, exported first if it is missing or damaged.
 
     Parameters
@@ -116,6 +116,8 @@ def exported_model(folder, fingerprint, layer_index, variant, onnx_dir):
     variant : {"fp32", "int8", "plain"}
     onnx_dir : str, path-like or None
         The cache folder asked for (see the module docstring).
+    trust_remote_code : bool, default=False
+        Passed to transformers when exporting.
 
     Returns
     -------
@@ -133,7 +135,7 @@ def exported_model(folder, fingerprint, layer_index, variant, onnx_dir):
     work = Path(tempfile.mkdtemp(dir=root, prefix=".export-"))
     try:
         written = work / "model.onnx"
-        export_encoder(folder, layer_index, variant, written)
+        export_encoder(folder, layer_index, variant, written, trust_remote_code=trust_remote_code)
         digest = _sha256(written)
         # The model first, then its checksum: a file without a matching checksum is redone.
         os.replace(written, path)

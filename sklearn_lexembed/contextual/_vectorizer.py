@@ -16,7 +16,7 @@ from .._core.rows import unit_rows
 from .._core.threads import N_JOBS_CONSTRAINT, effective_threads
 from .._core.validation import check_documents
 from ._batching import combine_windows, encode_texts, merge_words, padded_batches, windows
-from ._loading import load_model, load_tokenizer, model_folder, resolve_model
+from ._loading import load_model, load_tokenizer, model_folder
 from ._vector_cache import VectorCache, cache_folder
 
 __all__ = ["ContextualVectorizer"]
@@ -89,6 +89,10 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         :class:`joblib.Memory` caches under its ``location``. Several processes may share the
         folder. Hits are the stored float32 bytes; a damaged entry is recomputed with a
         warning. ``transform_tokens`` is not cached.
+    trust_remote_code : bool, default=False
+        Let a model folder's own Python code (``auto_map`` in its configuration) run, as
+        transformers' parameter of that name does. False loads the built-in class of its
+        ``model_type`` and never asks; only pass True for a model whose code you trust.
 
     Attributes
     ----------
@@ -97,8 +101,11 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     max_length_ : int
         Tokens per sequence actually used.
     model_source_ : tuple
-        Where the model was loaded from: ``("bundle", folder)``, ``("path", folder)`` or
-        ``("hub", name)``. A pickled vectorizer stores this, not the weights.
+        Where the model was loaded from in ``fit``: ``("bundle", folder)``, ``("path",
+        folder)`` or ``("hub", name)``. A pickled vectorizer stores ``model_name`` and
+        ``model_fingerprint_``, not the weights: where it is loaded, the name is resolved
+        again (a bundle through its installed package) and the files found must have the
+        same fingerprint.
     device_ : str
         The device the model runs on.
     dtype_ : str
@@ -161,6 +168,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         "quantize": [StrOptions({"int8"}), None],
         "onnx_dir": [str, os.PathLike, None],
         "cache": "no_validation",
+        "trust_remote_code": ["boolean"],
     }
 
     def __init__(
@@ -181,6 +189,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         quantize=None,
         onnx_dir=None,
         cache=None,
+        trust_remote_code=False,
     ):
         self.model_name = model_name
         self.pooling = pooling
@@ -197,6 +206,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.quantize = quantize
         self.onnx_dir = onnx_dir
         self.cache = cache
+        self.trust_remote_code = trust_remote_code
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -234,7 +244,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
             device = resolve_device(self.device)
             torch_dtype = resolve_dtype(self.dtype, device)
-            loaded = load_model(self.model_name, device, torch_dtype)
+            loaded = load_model(self.model_name, device, torch_dtype, self.trust_remote_code)
             device, dtype = str(device), str(torch_dtype).removeprefix("torch.")
         n_layers = loaded.n_layers
         if not -(n_layers + 1) <= self.layer <= n_layers:
@@ -400,7 +410,12 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
         variant = "plain" if self.backend == "openvino" else (self.quantize or "fp32")
         return exported_model(
-            loaded.folder, fingerprint, self._layer_index(loaded.n_layers), variant, self.onnx_dir
+            loaded.folder,
+            fingerprint,
+            self._layer_index(loaded.n_layers),
+            variant,
+            self.onnx_dir,
+            trust_remote_code=self.trust_remote_code,
         )
 
     def _runtime_encoder(self, path):
@@ -445,21 +460,25 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _model(self):
         loaded = getattr(self, "_loaded", None)
         if loaded is None:
-            source = self.model_source_
+            # An unpickled vectorizer: resolve the name where it is loaded now (a bundle lives
+            # in this environment's site-packages, not where it was fitted).
             if self.backend != "torch":
-                loaded = load_tokenizer(source[1])
+                loaded = load_tokenizer(self.model_name)
             else:
                 import torch
 
                 loaded = load_model(
-                    source[1], torch.device(self.device_), getattr(torch, self.dtype_)
+                    self.model_name,
+                    torch.device(self.device_),
+                    getattr(torch, self.dtype_),
+                    self.trust_remote_code,
                 )
             expected = getattr(self, "model_fingerprint_", None)
             if expected is not None:
-                found = folder_fingerprint(model_folder(source[1], resolve_model(source[1])))
+                found = folder_fingerprint(model_folder(self.model_name, loaded.source))
                 if found != expected:
                     raise ValueError(
-                        f"The model files at {source[1]!r} differ from those this "
+                        f"The model files at {loaded.source[1]!r} differ from those this "
                         f"ContextualVectorizer was fitted with (fingerprint {found[:12]}..., "
                         f"expected {expected[:12]}...); refit it on this model."
                     )

