@@ -1,6 +1,7 @@
 """Batching for transformer inference: tokens to padded batches, windows back to documents.
 
-Documents are tokenised once (the Rust tokenizer, one batch call); sequences are sorted by
+Documents are tokenised once (the Rust tokenizer, one batch call per chunk of documents);
+sequences are sorted by
 token count and padded per batch only, so padding stays a few per cent of the tokens; a long
 document's windows are averaged back into one row. Each document's vector does not depend on
 its batch-mates (padding is masked), up to float rounding (~1e-6).

@@ -31,6 +31,25 @@ AUTO_ANN_MIN_ROWS = 1_000_000
 _CALIBRATION_QUERIES = 1000
 
 
+def _refuse_text(X):
+    """Text given to a search without an encoder: say what to pass, not numpy's float error."""
+    dtype = getattr(X, "dtype", None)
+    if isinstance(X, str):
+        text = True
+    elif dtype is not None:
+        text = dtype.kind in "US" or (
+            dtype.kind == "O" and len(X) > 0 and isinstance(np.asarray(X).ravel()[0], str)
+        )
+    else:
+        text = isinstance(X, list | tuple) and len(X) > 0 and isinstance(X[0], str)
+    if text:
+        raise TypeError(
+            "CosineNeighbors was given text but has no encoder; pass one, e.g. "
+            "CosineNeighbors(encoder=GloveVectorizer()) or encoder=ContextualVectorizer(), or "
+            "pass vectors."
+        )
+
+
 class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Nearest neighbours under cosine distance, exact or approximate, of vectors or texts.
 
@@ -225,6 +244,7 @@ class CosineNeighbors(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "ensure_all_finite": False,
         }
         if self.encoder is None:
+            _refuse_text(X)
             V = validate_data(self, X, reset=reset, **options)
         else:
             V = check_array(self.encoder_.transform(X), input_name="encoded X", **options)

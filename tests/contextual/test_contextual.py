@@ -318,3 +318,27 @@ def test_remote_code_never_runs_unless_asked(tmp_path, vectors):
     with pytest.raises(Exception, match="remote code ran"):
         ContextualVectorizer(folder, trust_remote_code=True).fit([])
     assert marker.exists()  # the opt-in is what lets it run
+
+
+def test_long_calls_are_embedded_chunk_by_chunk(monkeypatch):
+    from sklearn_lexembed.contextual import _vectorizer
+
+    short = ContextualVectorizer(max_length=16, batch_size=8).fit([])
+    with pytest.warns(UserWarning, match="truncated") as record:
+        expected = short.transform(DOCS)
+    (message,) = [str(w.message) for w in record]
+    assert int(message.split()[0]) > 10  # truncated documents in every chunk below
+    monkeypatch.setattr(_vectorizer, "_DOCUMENTS_PER_CHUNK", 7)
+    seen = []
+    original = _vectorizer.encode_texts
+
+    def spy(loaded, documents):
+        seen.append(len(documents))
+        return original(loaded, documents)
+
+    monkeypatch.setattr(_vectorizer, "encode_texts", spy)
+    with pytest.warns(UserWarning, match="truncated") as record:
+        rows = short.transform(DOCS)
+    assert seen == [7, 7, 7, 7, len(DOCS) - 28]  # tokenised a chunk at a time
+    assert [str(w.message) for w in record] == [message]  # one warning, the same count
+    np.testing.assert_allclose(rows, expected, atol=1e-6)

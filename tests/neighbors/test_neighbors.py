@@ -233,6 +233,22 @@ def test_pipeline_and_pickle():
 
 
 # ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "texts",
+    [["a text", "another"], ("a text",), np.array(["a text", "another"]), "a text"],
+    ids=["list", "tuple", "str-array", "str"],
+)
+def test_text_without_an_encoder_says_to_pass_one(texts):
+    message = "CosineNeighbors was given text but has no encoder; pass one"
+    with pytest.raises(TypeError, match=re.escape(message)):
+        CosineNeighbors().fit(texts)
+    with pytest.raises(TypeError, match=re.escape(message)):
+        CosineNeighbors(n_neighbors=1).fit(X).kneighbors(texts)
+    objects = np.array(["a text", "another"], dtype=object)
+    with pytest.raises(TypeError, match=re.escape(message)):
+        CosineNeighbors().fit(objects)
+
+
 def test_bad_input_errors_are_clear():
     search = CosineNeighbors(n_neighbors=3).fit(X)
     with pytest.raises(
