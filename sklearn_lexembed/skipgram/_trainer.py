@@ -174,7 +174,8 @@ def train(
 
 
 class _Progress:
-    """One tqdm bar per epoch, counting training words, with the running mean loss."""
+    """One tqdm bar over all epochs, counting training words; its label names the epoch and its
+    postfix shows that epoch's running mean loss (one bar that updates, not one per epoch)."""
 
     def __init__(self, epochs, words_per_epoch):
         self._epochs = epochs
@@ -187,15 +188,11 @@ class _Progress:
     def update(self, epoch, n_words, loss, n_pairs):
         from tqdm.auto import tqdm
 
+        if self._bar is None:
+            self._bar = tqdm(total=self._epochs * self._total, unit="word", unit_scale=True)
         if epoch != self._epoch:
-            self.close()
             self._epoch, self._loss, self._pairs = epoch, 0.0, 0
-            self._bar = tqdm(
-                total=self._total,
-                desc=f"epoch {epoch + 1}/{self._epochs}",
-                unit="word",
-                unit_scale=True,
-            )
+            self._bar.set_description(f"epoch {epoch + 1}/{self._epochs}")
         self._loss += loss
         self._pairs += n_pairs
         self._bar.set_postfix(loss=f"{self._loss / max(self._pairs, 1):.4f}", refresh=False)

@@ -188,10 +188,13 @@ def test_reiterable_object_is_read_once_per_epoch():
     assert Corpus.passes == 4
 
 
-def test_verbose_shows_a_bar_per_epoch(capsys):
+def test_verbose_shows_one_bar_over_all_epochs(capsys):
     SkipGramVectorizer(vector_size=8, min_count=1, epochs=2, verbose=True, device="cpu").fit(TOY)
     err = capsys.readouterr().err
     assert "epoch 1/2" in err and "epoch 2/2" in err and "loss=" in err
+    lines = [line for line in err.split("\n") if line.strip()]
+    assert len(lines) == 1, lines  # one bar that updates, not one left per epoch
+    assert "100%" in lines[0].split("\r")[-1]
 
 
 def test_device_auto_resolves_to_the_cpu_kernel_without_a_gpu(monkeypatch):
