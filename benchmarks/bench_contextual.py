@@ -120,26 +120,6 @@ def cosines(a, b):
 
 
 # ----------------------------------------------------------------------------- contenders
-class _SessionEncoder:
-    """A padded-batch encoder over any callable ``(ids, mask) -> hidden`` (ORT default, OpenVINO)."""
-
-    def __init__(self, run):
-        self.run = run
-
-    def running(self):
-        from contextlib import nullcontext
-
-        return nullcontext()
-
-    def hidden(self, ids, mask):
-        return self.run(ids, mask)
-
-    def pool(self, ids, mask, method):
-        from sklearn_lexembed.contextual._mask_pooling import mask_pool_array
-
-        return mask_pool_array(self.hidden(ids, mask), mask, method)
-
-
 class _Swapped:
     """One of our ONNX vectorizers with its encoder replaced (same tokenising and pooling)."""
 
@@ -153,21 +133,16 @@ class _Swapped:
 
 def ort_default_int8(fp32_file, workdir):
     import onnx
-    import onnxruntime as ort
     from onnxruntime.quantization import quantize_dynamic
+
+    from sklearn_lexembed.contextual._onnx_backend import OnnxEncoder, onnx_session
 
     target = Path(workdir) / "ort-default-int8.onnx"
     # Default settings; DefaultTensorType only lets the quantizer read the fused operators.
     quantize_dynamic(
         str(fp32_file), str(target), extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT}
     )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = THREADS
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
-    return _SessionEncoder(
-        lambda ids, mask: session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-    )
+    return OnnxEncoder(onnx_session(target, THREADS))
 
 
 def peer_vectors(folder, data, glosses, workdir, log):

@@ -20,7 +20,6 @@ import numpy as np
 from _common import RESULTS_DIR, command_line, git_revision, load_average, versions, write_results
 from bench_contextual import (
     THREADS,
-    _SessionEncoder,
     _Swapped,
     accuracy,
     corpora,
@@ -32,10 +31,10 @@ from bench_contextual import (
 def main():
     warnings.simplefilter("ignore")
     import onnx
-    import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from sklearn_lexembed import ContextualVectorizer
+    from sklearn_lexembed.contextual._onnx_backend import OnnxEncoder, onnx_session
 
     lines = []
 
@@ -79,15 +78,7 @@ def main():
             nodes_to_exclude=downs[:k],
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = THREADS
-        options.inter_op_num_threads = 1
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-        def run(ids, mask, session=session):
-            return session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-
-        encoders[k] = _Swapped(fitted(), _SessionEncoder(run))
+        encoders[k] = _Swapped(fitted(), OnnxEncoder(onnx_session(path, THREADS)))
     log(
         f"mixed corpus {len(mix)} docs; {len(glosses)} glosses, {n_classes} classes; "
         f"{len(downs)} down-projections"

@@ -7,14 +7,12 @@ neither torch nor transformers.
 
 from __future__ import annotations
 
-import os
 from contextlib import nullcontext
 
-from .._core.cache import cached
 from ._mask_pooling import mask_pool_array
-from ._onnx_files import require_runtime
+from ._onnx_files import cached_runtime, require_runtime
 
-__all__ = ["OnnxEncoder", "onnx_session"]
+__all__ = ["ExportedEncoder", "OnnxEncoder", "onnx_session"]
 
 
 def onnx_session(path, n_threads):
@@ -38,11 +36,27 @@ def onnx_session(path, n_threads):
         options.log_severity_level = 3
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-    stat = os.stat(path)
-    return cached(("onnx-session", str(path), stat.st_mtime_ns, int(n_threads)), load)
+    return cached_runtime("onnx-session", path, n_threads, load)
 
 
-class OnnxEncoder:
+class ExportedEncoder:
+    """What the backends running an exported graph share: no per-call set-up (the runtime owns
+    its threads) and pooling in numpy. Subclasses implement :meth:`hidden`."""
+
+    def running(self):
+        """Nothing to set up per call."""
+        return nullcontext()
+
+    def hidden(self, ids, mask):
+        """Hidden states, float32 ndarray of shape (n_sequences, n_tokens, n_dims)."""
+        raise NotImplementedError
+
+    def pool(self, ids, mask, method):
+        """Pooled rows, float32 ndarray of shape (n_sequences, n_dims)."""
+        return mask_pool_array(self.hidden(ids, mask), mask, method)
+
+
+class OnnxEncoder(ExportedEncoder):
     """Runs an ONNX Runtime session on the batches of ``padded_batches``.
 
     Parameters
@@ -54,14 +68,6 @@ class OnnxEncoder:
     def __init__(self, session):
         self.session = session
 
-    def running(self):
-        """Nothing to set up per call: the session owns its threads."""
-        return nullcontext()
-
     def hidden(self, ids, mask):
         """Hidden states, float32 ndarray of shape (n_sequences, n_tokens, n_dims)."""
         return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-
-    def pool(self, ids, mask, method):
-        """Pooled rows, float32 ndarray of shape (n_sequences, n_dims)."""
-        return mask_pool_array(self.hidden(ids, mask), mask, method)

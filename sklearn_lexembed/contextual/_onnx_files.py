@@ -23,7 +23,9 @@ import threading
 import warnings
 from pathlib import Path
 
-__all__ = ["ENV_ONNX_DIR", "VARIANTS", "exported_model", "require_runtime"]
+from .._core.cache import cached
+
+__all__ = ["ENV_ONNX_DIR", "VARIANTS", "cached_runtime", "exported_model", "require_runtime"]
 
 ENV_ONNX_DIR = "SKLEARN_LEXEMBED_ONNX_DIR"
 # variant -> (the runtime that checks the export, the extra that installs it)
@@ -145,3 +147,10 @@ def exported_model(folder, fingerprint, layer_index, variant, onnx_dir, trust_re
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return path
+
+
+def cached_runtime(kind, path, n_threads, load):
+    """``load()`` (a session or compiled model of ``path``), kept in the process cache per file,
+    its modification time and the thread count, so clones and repeated calls reuse it."""
+    stat = os.stat(path)
+    return cached((kind, str(path), stat.st_mtime_ns, int(n_threads)), load)

@@ -9,12 +9,8 @@ are not thread-safe, and making one costs microseconds.
 
 from __future__ import annotations
 
-import os
-from contextlib import nullcontext
-
-from .._core.cache import cached
-from ._mask_pooling import mask_pool_array
-from ._onnx_files import require_runtime
+from ._onnx_backend import ExportedEncoder
+from ._onnx_files import cached_runtime, require_runtime
 
 __all__ = ["OpenVinoEncoder", "openvino_model"]
 
@@ -37,11 +33,10 @@ def openvino_model(path, n_threads):
         settings = {"INFERENCE_NUM_THREADS": int(n_threads), "INFERENCE_PRECISION_HINT": "f32"}
         return openvino.Core().compile_model(str(path), "CPU", settings)
 
-    stat = os.stat(path)
-    return cached(("openvino-model", str(path), stat.st_mtime_ns, int(n_threads)), load)
+    return cached_runtime("openvino-model", path, n_threads, load)
 
 
-class OpenVinoEncoder:
+class OpenVinoEncoder(ExportedEncoder):
     """Runs a compiled OpenVINO model on the batches of ``padded_batches``.
 
     Parameters
@@ -54,15 +49,7 @@ class OpenVinoEncoder:
         self.compiled = compiled
         self.output = compiled.output(0)
 
-    def running(self):
-        """Nothing to set up per call: the compiled model owns its threads."""
-        return nullcontext()
-
     def hidden(self, ids, mask):
         """Hidden states, float32 ndarray of shape (n_sequences, n_tokens, n_dims)."""
         request = self.compiled.create_infer_request()
         return request.infer({"input_ids": ids, "attention_mask": mask})[self.output]
-
-    def pool(self, ids, mask, method):
-        """Pooled rows, float32 ndarray of shape (n_sequences, n_dims)."""
-        return mask_pool_array(self.hidden(ids, mask), mask, method)
