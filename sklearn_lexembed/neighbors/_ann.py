@@ -290,6 +290,7 @@ class HnswIndex:
             hnswlib = _require("hnswlib", "hnswlib")
             dim, max_elements, blob = state["index"]
             payload = _unpack(blob, "hnswlib")
+            _check_hnsw_header(payload, dim, max_elements)
             index = hnswlib.Index(space="ip", dim=dim)
             with tempfile.TemporaryDirectory() as folder:
                 path = os.path.join(folder, "index.bin")
@@ -298,3 +299,27 @@ class HnswIndex:
                 index.load_index(path, max_elements=max_elements)
             state["index"] = index
         self.__dict__.update(state)
+
+
+def _check_hnsw_header(payload, dim, max_elements):
+    """The dimension and capacity pickled beside the graph must be the graph's own.
+
+    They sit outside the digest, and hnswlib trusts the dimension it is given: a wrong one
+    loads silently and reads every vector past its end. The graph file starts with six
+    size_t fields (offsetLevel0, max_elements, cur_element_count, size_data_per_element,
+    label_offset, offsetData); a vector takes label_offset - offsetData = 4 * dim bytes.
+    """
+    import struct
+
+    fields = struct.unpack_from("<6Q", payload) if len(payload) >= 48 else None
+    if (
+        fields is None
+        or not isinstance(dim, int)
+        or not isinstance(max_elements, int)
+        or fields[1] != max_elements
+        or fields[4] - fields[5] != 4 * dim
+    ):
+        raise ValueError(
+            "The saved hnswlib index is damaged (its dimension or capacity does not match "
+            "the graph); refit the estimator or load an intact copy of the file."
+        )

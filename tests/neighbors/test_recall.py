@@ -293,3 +293,93 @@ def test_an_interrupted_fit_leaves_the_previous_state(monkeypatch, step):
     with pytest.raises(NotFittedError):
         unfitted.kneighbors(HARD_QUERIES)
     assert not [name for name in vars(unfitted) if name.endswith("_")]
+
+
+def test_a_wrong_dimension_beside_the_hnsw_graph_raises():
+    # hnswlib trusts the dimension it is given: a wrong one would read past every vector.
+    pytest.importorskip("hnswlib")
+    search = CosineNeighbors(algorithm="hnsw").fit(HARD[:300])
+    state = search._ann.__getstate__()
+    dim, max_elements, blob = state["index"]
+    for wrong in ((dim + 1, max_elements), (dim, max_elements - 1), ("64", max_elements)):
+        restored = type(search._ann).__new__(type(search._ann))
+        with pytest.raises(ValueError, match="its dimension or capacity does not match"):
+            restored.__setstate__({**state, "index": (*wrong, blob)})
+
+
+_MUTATE = """
+import json, os, sys, tempfile
+import numpy as np
+path, fmt, positions, queries, expected = sys.argv[1:6]
+data = open(path, "rb").read()
+queries, expected = np.load(queries), np.load(expected)
+outcomes = {"raised": 0, "same": 0, "different": 0, "damaged": 0}
+target = os.path.join(tempfile.mkdtemp(), os.path.basename(path))
+for position in json.loads(positions):
+    damaged = bytearray(data)
+    damaged[position] ^= 0xFF
+    open(target, "wb").write(damaged)
+    try:
+        if fmt == "joblib":
+            import joblib
+            search = joblib.load(target)
+        else:
+            import skops.io as sio
+            search = sio.load(target, trusted=sio.get_untrusted_types(file=target))
+        same = np.array_equal(search.kneighbors(queries)[1], expected)
+        outcomes["same" if same else "different"] += 1
+    except Exception as error:  # anything but a crash of the interpreter
+        outcomes["raised"] += 1
+        outcomes["damaged"] += "damaged" in str(error)
+print(json.dumps(outcomes))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["joblib", "skops"])
+@pytest.mark.parametrize("algorithm", ["hnsw", "faiss"])
+def test_one_damaged_byte_in_a_saved_file_never_crashes(tmp_path, algorithm, fmt):
+    """Flip one byte of a saved file at a time, anywhere: the load or the query raises, or
+    answers; the interpreter never dies inside hnswlib or faiss. Every flip inside the
+    library's bytes is caught by the digest."""
+    pytest.importorskip("hnswlib")
+    pytest.importorskip("faiss")
+    import json
+
+    search = CosineNeighbors(algorithm=algorithm, faiss_index="HNSW16", random_state=0)
+    search.fit(HARD[:300, :16])
+    path = tmp_path / f"search.{fmt}"
+    if fmt == "joblib":
+        import joblib
+
+        joblib.dump(search, path)
+    else:
+        sio = pytest.importorskip("skops.io")
+        sio.dump(search, path)
+    data = path.read_bytes()
+    state = search._ann.__getstate__()
+    payload = (state["index"][2] if algorithm == "hnsw" else state["index"])["bytes"]
+    start = data.find(payload)
+    assert start >= 0  # stored as it is, in both formats
+    rows = data.find(search._fit_X.tobytes())
+    inside = range(start, start + len(payload), len(payload) // 20)
+    skipped = {*range(start, start + len(payload)), *range(rows, rows + search._fit_X.nbytes)}
+    elsewhere = [p for p in range(len(data)) if p not in skipped]
+    elsewhere = elsewhere[:: max(1, len(elsewhere) // 400)]
+    queries = HARD_QUERIES[:5, :16]
+    np.save(tmp_path / "queries.npy", queries)
+    np.save(tmp_path / "expected.npy", search.kneighbors(queries)[1])
+    args = [str(path), fmt, "", str(tmp_path / "queries.npy"), str(tmp_path / "expected.npy")]
+    for positions, label in ((list(inside), "inside"), (elsewhere, "elsewhere")):
+        args[2] = json.dumps(positions)
+        result = subprocess.run(
+            [sys.executable, "-c", _MUTATE, *args], capture_output=True, text=True, timeout=600
+        )
+        assert result.returncode == 0, (label, result.returncode, result.stderr[-2000:])
+        outcomes = json.loads(result.stdout.strip().splitlines()[-1])
+        assert sum(outcomes.values()) - outcomes["damaged"] == len(positions)
+        if label == "inside":
+            # skops' zip checks its own CRC first; joblib leaves it to our digest.
+            assert outcomes["raised"] == len(positions), outcomes
+            if fmt == "joblib":
+                assert outcomes["damaged"] == len(positions), outcomes
