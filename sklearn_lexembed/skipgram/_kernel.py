@@ -105,8 +105,12 @@ class SGNSModel:
             (np.ones(len(self.ngram_rows), dtype=np.float32), self.ngram_rows, self.ngram_indptr),
             shape=(n_words, self.ngram_vectors.shape[0]),
         )
-        summed = np.asarray(members @ self.ngram_vectors) + self.input_vectors
-        return (summed / (lengths + 1)[:, None]).astype(np.float32)
+        # In place and in float32 (the same rounding as a float64 quotient cast back): no
+        # float64 temporary of the whole matrix.
+        summed = np.asarray(members @ self.ngram_vectors, dtype=np.float32)
+        summed += self.input_vectors
+        summed /= (lengths + 1).astype(np.float32)[:, None]
+        return summed
 
 
 @numba.njit(nogil=True, cache=True, inline="always")

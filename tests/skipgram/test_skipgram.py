@@ -468,3 +468,22 @@ def test_pretrained_errors_are_clear():
         SkipGramVectorizer(init_strategy="freeze", device="cpu").fit(TOY)
     with pytest.raises(ValueError, match=re.escape("init_vectors needs subwords=False")):
         SkipGramVectorizer(vector_size=8, init_vectors=(words, matrix), device="cpu").fit(TOY)
+
+
+def test_subword_word_vectors_are_the_mean_of_word_and_ngram_rows():
+    # Computed in place in float32: the same bits as the float64 quotient cast back.
+    from sklearn_lexembed.skipgram._initial import initial_model
+
+    words = ["cat", "cats", "dog", "a"]
+    model, _ = initial_model(words, 6, np.random.default_rng(0), True, 3, 6, 2_000_000)
+    expected = np.empty_like(model.input_vectors)
+    for w in range(len(words)):
+        rows = model.ngram_rows[model.ngram_indptr[w] : model.ngram_indptr[w + 1]]
+        total = model.input_vectors[w] + model.ngram_vectors[rows].sum(axis=0, dtype=np.float32)
+        expected[w] = (total / np.float64(len(rows) + 1)).astype(np.float32)
+    vectors = model.word_vectors()
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(vectors, expected, rtol=1e-6)
+    input_before = model.input_vectors.copy()
+    model.word_vectors()
+    np.testing.assert_array_equal(model.input_vectors, input_before)  # not updated in place
