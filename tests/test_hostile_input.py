@@ -2,6 +2,7 @@
 or raises our error naming the index; never NaN, never a crash inside numpy or torch."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,12 @@ import pytest
 from _estimators import estimator_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from sklearn_lexembed import CosineNeighbors
+
+# Random and hostile text often has no token a static table knows: the zero-row warning that
+# then comes is checked by test_a_zero_row_for_text_is_never_silent, and muted elsewhere.
+pytestmark = pytest.mark.filterwarnings("ignore:.* documents have no token with a vector")
 
 NASTY = [
     "😀🚀 emoji only",
@@ -43,6 +50,64 @@ def _check_rows(fitted, documents):
 
 def test_nasty_unicode_and_long_documents(fitted):
     _check_rows(fitted, NASTY)
+
+
+UNREPRESENTED = ["你好世界", "مرحبا", "😀😀", "привет мир", "", "  \t", "the film"]
+
+
+def test_a_zero_row_for_text_is_never_silent(fitted):
+    """Non-blank documents embedded as zero rows are counted in one warning per call."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = _check_rows(fitted, UNREPRESENTED)
+    zero = [i for i, doc in enumerate(UNREPRESENTED) if doc.strip() and not out[i].any()]
+    messages = [str(w.message) for w in caught if "no token with a vector" in str(w.message)]
+    if zero:
+        assert len(messages) == 1, messages
+        assert messages[0].startswith(f"{len(zero)} of {len(UNREPRESENTED)} documents ")
+        assert f"(the first at index {zero[0]}: " in messages[0]
+    else:
+        assert messages == []
+
+
+SURROGATES = ["\ud800", "a\udfffb", "the \ud83d\ude00film x\udc80y", "\udfff the film"]
+
+
+def test_lone_surrogates(fitted):
+    """Lone surrogates (valid in a str, not in UTF-8) embed like the text around them."""
+    out = _check_rows(fitted, SURROGATES)
+    # Whether alone or among other documents.
+    np.testing.assert_allclose(_check_rows(fitted, SURROGATES[1:2]), out[1:2], atol=1e-5)
+
+
+def test_cosine_neighbors_over_an_encoder_takes_lone_surrogates(entry, fitted):
+    index = CosineNeighbors(n_neighbors=2, encoder=fitted)
+    index.fit(list(entry.X[:10]) + SURROGATES[1:])
+    distances, neighbours = index.kneighbors(["a\udfffb", "the film\ud800"])
+    assert neighbours.shape == (2, 2) and np.isfinite(distances).all()
+    assert neighbours[0, 0] == 10  # "a\udfffb" itself
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        (
+            lambda texts: np.array(texts)[:, None],
+            "Pass its single column: X[:, 0] or X.ravel().",
+        ),
+        (
+            lambda texts: pd.DataFrame({"review": texts}),
+            "Pass the column itself: df['review']",
+        ),
+    ],
+    ids=["array-column", "one-column-frame"],
+)
+def test_a_single_column_table_is_refused_with_the_fix(entry, fitted, table, message):
+    X = table(list(entry.X[:5]))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        entry.factory().fit(X)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fitted.transform(X)
 
 
 def test_many_empty_documents(entry, fitted):

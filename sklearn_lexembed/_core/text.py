@@ -12,11 +12,20 @@ import re
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils._param_validation import StrOptions
 
-__all__ = ["ANALYZER_CONSTRAINTS", "DEFAULT_TOKEN_PATTERN", "build_analyzer"]
+__all__ = [
+    "ANALYZER_CONSTRAINTS",
+    "DEFAULT_TOKEN_PATTERN",
+    "build_analyzer",
+    "replace_lone_surrogates",
+]
 
 # CountVectorizer's default r"(?u)\b\w\w+\b" drops one-character words ("a", "i", "x"), which
 # pretrained vocabularies do contain; an embedding wants every word it can look up.
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
+
+# A Python str may hold surrogate code points that no UTF-8 text can (from
+# errors="surrogateescape" decoding, JSON "\ud800" escapes, broken UTF-16 sources).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 ANALYZER_CONSTRAINTS = {
     "lowercase": ["boolean"],
@@ -67,3 +76,28 @@ def build_analyzer(estimator):
         stop_words=None,
     )
     return vectorizer.build_analyzer()
+
+
+def replace_lone_surrogates(documents):
+    r"""Replace each surrogate code point by U+FFFD, for consumers that need valid UTF-8.
+
+    CountVectorizer's analyzer takes lone surrogates as they are (they are not ``\w``, so the
+    default token pattern skips them), and so does :func:`build_analyzer`; a Rust tokenizer
+    (Hugging Face ``tokenizers``) refuses the whole batch. One code point for one keeps every
+    character offset valid in the original text.
+
+    Parameters
+    ----------
+    documents : list of str
+
+    Returns
+    -------
+    documents : list of str
+        The same objects where there was nothing to replace.
+    """
+    return [
+        doc
+        if doc.isascii() or _LONE_SURROGATE.search(doc) is None
+        else _LONE_SURROGATE.sub("\ufffd", doc)
+        for doc in documents
+    ]

@@ -29,7 +29,19 @@ def _describe_bad_document(doc, index):
             f"Document at index {index} is bytes; expected str. Decode it first, "
             "e.g. doc.decode('utf-8')."
         )
-    return TypeError(f"Document at index {index} has type {type(doc).__name__}; expected str.")
+    message = f"Document at index {index} has type {type(doc).__name__}; expected str."
+    if _is_one_text_row(doc):
+        # A list of rows, each holding one text: a table's column read row by row.
+        message += " Each document is a row holding one text: pass the texts themselves, e.g. "
+        message += "[row[0] for row in X]."
+    return TypeError(message)
+
+
+def _is_one_text_row(doc):
+    try:
+        return len(doc) == 1 and isinstance(doc[0], str)
+    except (TypeError, KeyError, IndexError):
+        return False
 
 
 def _is_pandas_missing(value):
@@ -70,14 +82,31 @@ def _check_container(X):
         raise TypeError("Expected an iterable of str documents, got None.")
     shape = getattr(X, "shape", None)
     if shape is not None and len(shape) != 1:
+        # scikit-learn's text vectorizers take neither: a 2-D array fails on its first row
+        # ("'numpy.ndarray' object has no attribute 'lower'") and a DataFrame is iterated as
+        # its column names, silently. Refuse both with the fix.
+        shape = tuple(shape)
         if hasattr(X, "columns"):
+            columns = list(X.columns)
+            if len(columns) == 1:
+                column = columns[0]
+                raise ValueError(
+                    f"Expected a 1-D collection of documents; got a DataFrame with one column "
+                    f"{column!r}, shape {shape}. Pass the column itself: df[{column!r}] (in a "
+                    f"ColumnTransformer, name it as a scalar, {column!r}, not [{column!r}])."
+                )
             raise ValueError(
                 f"Expected a 1-D collection of documents; got a DataFrame with shape {shape}. "
                 "Select one text column (df['text']), or name a single column as a scalar "
                 "in a ColumnTransformer."
             )
+        advice = ""
+        if len(shape) == 2 and shape[1] == 1:
+            advice = " Pass its single column: X[:, 0] or X.ravel()."
+        elif len(shape) == 2 and shape[0] == 1:
+            advice = " Pass its single row: X[0] or X.ravel()."
         raise ValueError(
-            f"Expected a 1-D collection of documents; got an array with shape {shape}."
+            f"Expected a 1-D collection of documents; got an array with shape {shape}.{advice}"
         )
     if not isinstance(X, Iterable):
         raise TypeError(f"Expected an iterable of str documents, got {type(X).__name__}.")

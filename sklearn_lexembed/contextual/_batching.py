@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.text import replace_lone_surrogates
+
 __all__ = ["combine_windows", "encode_texts", "merge_words", "padded_batches", "windows"]
 
 # Padded tokens per batch for every document slot: long documents get smaller batches, so a
@@ -22,8 +24,9 @@ _CHUNK_OVERLAP = 0.25
 
 def encode_texts(loaded, documents):
     # The Rust backend tokenises the whole list in parallel, without special tokens or
-    # truncation (they are added per window).
-    return loaded.backend.encode_batch(documents, add_special_tokens=False)
+    # truncation (they are added per window). It cannot take a lone surrogate (not UTF-8):
+    # those become U+FFFD, which keeps the offsets merge_words slices the text with.
+    return loaded.backend.encode_batch(replace_lone_surrogates(documents), add_special_tokens=False)
 
 
 def windows(n_tokens, size):

@@ -8,6 +8,7 @@ is written here once.
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
@@ -21,7 +22,14 @@ from .._core.compat import Interval, StrOptions, fit_context
 from .._core.rows import unit_rows
 from .._core.text import ANALYZER_CONSTRAINTS, build_analyzer
 from .._core.validation import check_documents
-from ._oov import OOV_POLICIES, resolve_tokens
+from ._oov import (
+    OOV_POLICIES,
+    composed_vectors,
+    no_ngram_error,
+    no_token_error,
+    resolve_tokens,
+    zero_rows_warning,
+)
 from ._pooling import (
     POOLING_METHODS,
     gather_rows,
@@ -30,6 +38,7 @@ from ._pooling import (
     sif_weights,
     zipf_probabilities,
 )
+from ._store import _query_terms
 
 __all__ = ["FittedWords", "StaticVectorizerBase"]
 
@@ -60,6 +69,38 @@ class FittedWords:
     attributes: dict = field(default_factory=dict)
     document_frequency: Counter | None = None
     n_documents: int | None = None
+
+
+def _blank(doc):
+    return not doc or doc.isspace()
+
+
+class _ZeroRows:
+    """Tally of the non-blank documents of one call that were embedded as zero rows.
+
+    Blank documents (empty or whitespace-only) are left out: their zero row is the expected
+    embedding of no text (as CountVectorizer's empty row), and corpora use ``""`` for missing
+    text, where a warning on every call would only be noise.
+    """
+
+    def __init__(self):
+        self.count = 0
+        self.first = None
+        self.n_documents = 0
+
+    def add(self, pooled, documents, first_index):
+        self.n_documents += len(documents)
+        for i in np.flatnonzero(~pooled.any(axis=1)).tolist():
+            if not _blank(documents[i]):
+                self.count += 1
+                if self.first is None:
+                    self.first = (first_index + i, documents[i])
+
+    def warn(self, stacklevel):
+        """Warn once if any document was counted; ``stacklevel`` as seen from the caller."""
+        if self.count:
+            warning = zero_rows_warning(self.count, self.n_documents, *self.first)
+            warnings.warn(warning, stacklevel=stacklevel + 1)
 
 
 def document_frequencies(documents, analyzer):
@@ -140,6 +181,7 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             )
         documents = self._fit_documents(X)
         fitted = self._fit_word_vectors(documents, y)
+        self._warm_up(fitted.store)
         state = {
             "word_vectors_": fitted.store,
             "idf_": None,
@@ -180,16 +222,41 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_dims = state["word_vectors_"].n_dims
         gram = np.zeros((n_dims, n_dims), dtype=np.float64)
         n_rows = 0
-        for pooled in self._embed_blocks(documents, state):
+        zero_rows = _ZeroRows()
+        for pooled in self._embed_blocks(documents, state, zero_rows):
             pooled = pooled[np.any(pooled != 0, axis=1)].astype(np.float64)
             gram += pooled.T @ pooled
             n_rows += len(pooled)
+        # Quote the caller: here <- fit <- fit_context's wrapper <- the caller.
+        zero_rows.warn(stacklevel=4)
         if n_rows < 2:
             return None
         component = np.linalg.eigh(gram)[1][:, -1]
         # An eigenvector's sign is arbitrary: fix it so refits agree.
         component *= np.sign(component[np.argmax(np.abs(component))])
         return component.astype(np.float32)
+
+    def _warm_up(self, store):
+        """Build what the first query would otherwise pay for, once per store and process.
+
+        With ``oov="subword"`` that is the n-gram table learned from the vocabulary (about
+        half a second for 400k words), kept on the store: clones in a grid search, which share
+        the process-cached store, share one build. Called by ``fit`` and on unpickling, so a
+        service's first request costs what later ones do.
+
+        Parameters
+        ----------
+        store : WordVectors
+            The fitted store.
+        """
+        if getattr(self, "oov", None) == "subword":
+            composed_vectors(store, self.min_n, self.max_n)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        store = self.__dict__.get("word_vectors_")
+        if store is not None:
+            self._warm_up(store)
 
     # ------------------------------------------------------------- transform
     def _token_rows(self, documents, first_index, state):
@@ -200,15 +267,22 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         lengths = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
         tokens = list(chain.from_iterable(token_lists))
         ends = np.cumsum(lengths)
+
+        def document_of(position):
+            return first_index + int(np.searchsorted(ends, position, side="right"))
+
+        if self.oov == "error":
+            no_token = next(
+                (i for i in np.flatnonzero(lengths == 0).tolist() if not _blank(documents[i])),
+                None,
+            )
+            if no_token is not None:
+                # An unknown word in an earlier document is the first error to report.
+                before = int(ends[no_token])
+                resolve_tokens(store, tokens[:before], "error", 1, 1, document_of)
+                raise no_token_error(first_index + no_token, documents[no_token])
         rows, tables, keep = resolve_tokens(
-            store,
-            tokens,
-            self.oov,
-            self.min_n,
-            self.max_n,
-            document_of=lambda position: (
-                first_index + int(np.searchsorted(ends, position, side="right"))
-            ),
+            store, tokens, self.oov, self.min_n, self.max_n, document_of=document_of
         )
         weights = self._token_weights(tokens, rows, len(store), state)
         if keep is not None:
@@ -231,21 +305,26 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             return weights
         return None
 
-    def _embed_blocks(self, documents, state):
-        """Pooled rows of ``documents`` (any iterable), a block of documents at a time."""
+    def _embed_blocks(self, documents, state, zero_rows):
+        """Pooled rows of ``documents`` (any iterable), a block of documents at a time.
+
+        Non-blank documents that get a zero row are counted in ``zero_rows``.
+        """
         block, first = [], 0
         for doc in documents:
             block.append(doc)
             if len(block) == _DOCS_PER_BLOCK:
-                yield self._pool_block(block, first, state)
+                yield self._pool_block(block, first, state, zero_rows)
                 first += len(block)
                 block = []
         if block:
-            yield self._pool_block(block, first, state)
+            yield self._pool_block(block, first, state, zero_rows)
 
-    def _pool_block(self, documents, first_index, state):
+    def _pool_block(self, documents, first_index, state, zero_rows):
         indptr, rows, tables, weights = self._token_rows(documents, first_index, state)
-        return pool(indptr, rows, tables, self.pooling, weights)
+        pooled = pool(indptr, rows, tables, self.pooling, weights)
+        zero_rows.add(pooled, documents, first_index)
+        return pooled
 
     def _fitted_state(self):
         check_is_fitted(self, "word_vectors_")
@@ -264,14 +343,36 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         embeddings : ndarray of shape (n_documents, n_dims), dtype float32
             One row per document, in input order. A document with no usable token is a
             zero row.
+
+        Raises
+        ------
+        KeyError
+            With ``oov="error"``, naming the first unknown word and its document.
+        ValueError
+            With ``oov="error"``, naming the first non-blank document in which the analyzer
+            finds no token (text in a script the token pattern does not match, such as
+            emoji), when no unknown word comes before it.
+
+        Warns
+        -----
+        UserWarning
+            Once per call, when non-blank documents get a zero row because none of their
+            tokens has a vector (with the default token pattern and GloVe: emoji-only
+            text, or words of a script the vectors do not cover): how many, and the index of
+            the first. Empty and whitespace-only documents are zero rows without a warning.
+            ``fit`` warns the same way for the training documents it embeds
+            (``pooling="sif"``).
         """
         state = self._fitted_state()
         documents = check_documents(X)
         out = np.empty((len(documents), state["word_vectors_"].n_dims), dtype=np.float32)
         start = 0
-        for pooled in self._embed_blocks(documents, state):
+        zero_rows = _ZeroRows()
+        for pooled in self._embed_blocks(documents, state, zero_rows):
             out[start : start + len(pooled)] = pooled
             start += len(pooled)
+        # Quote the caller: here <- set_output's wrapper <- the caller.
+        zero_rows.warn(stacklevel=3)
         if self.pooling == "sif":
             out = remove_component(out, state["sif_component_"])
         if self.normalize:
@@ -281,6 +382,11 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     # ------------------------------------------------------ word-level queries
     def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         """Find the words closest to ``positive`` minus ``negative`` (3CosAdd, as gensim).
+
+        With ``oov="subword"`` a query word need not be in the vocabulary: an unseen word
+        stands for the vector :meth:`word_vectors` composes from its character n-grams, as in
+        gensim's ``FastText``. With the other policies an unknown word raises a ``KeyError``
+        naming it.
 
         Parameters
         ----------
@@ -298,10 +404,30 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         neighbours : list of (str, float)
             Words with their cosine similarity, most similar first; see
             :meth:`WordVectors.most_similar`.
+
+        Raises
+        ------
+        KeyError
+            Naming an unknown query word (with ``oov="subword"``: one none of whose n-grams
+            is known, so that it has no vector).
         """
-        return self._fitted_state()["word_vectors_"].most_similar(
-            positive, negative, topn, restrict_vocab
-        )
+        store = self._fitted_state()["word_vectors_"]
+        if self.oov == "subword":
+            positive = self._composed_terms(store, positive)
+            negative = self._composed_terms(store, negative)
+        return store.most_similar(positive, negative, topn, restrict_vocab)
+
+    def _composed_terms(self, store, terms):
+        """Query terms with each unseen word replaced by its composed vector."""
+        terms = _query_terms(terms)
+        unseen = list(dict.fromkeys(t for t in terms if isinstance(t, str) and t not in store))
+        if not unseen:
+            return terms
+        vectors = dict(zip(unseen, self.word_vectors(unseen)))
+        for word in unseen:
+            if not vectors[word].any():
+                raise no_ngram_error(word)
+        return [vectors.get(t, t) if isinstance(t, str) else t for t in terms]
 
     def similarity(self, word1, word2):
         """Cosine similarity of two known words.

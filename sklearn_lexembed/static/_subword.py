@@ -2,8 +2,9 @@
 
 Words are wrapped in fastText's boundary markers (``"<word>"``) and cut into n-grams of
 ``min_n`` to ``max_n`` UTF-8 bytes, each hashed with 32-bit FNV-1a. Hashing runs vectorised over
-a padded byte matrix, a chunk of words at a time, so a 400k-word vocabulary is cut in about a
-second instead of a Python loop over ten million n-grams.
+a padded byte matrix, a block of words of similar length at a time, so a 400k-word vocabulary
+is cut in under a second instead of a Python loop over ten million n-grams, and one very long
+token costs memory in proportion to its own length only.
 
 Notes
 -----
@@ -21,13 +22,22 @@ __all__ = ["SubwordTable", "ngram_hashes"]
 
 _FNV_OFFSET = np.uint32(2166136261)
 _FNV_PRIME = np.uint32(16777619)
-# Words per vectorised block: bounds the padded byte matrix and the hash matrix in memory.
+# Words per vectorised block, and padded byte cells (words x longest word) per block: the
+# hash matrices take about 45 bytes a cell with the default n-gram lengths, so a block stays
+# near 50 MB whatever the words. Words are grouped by length first, so padding stays small and
+# one very long token only widens a block of its own.
 _CHUNK = 32768
+_CELLS_PER_BLOCK = 1 << 20
 
 
-def _padded_bytes(words):
-    """UTF-8 bytes of ``"<word>"`` for each word, as a zero-padded uint8 matrix plus lengths."""
-    encoded = [f"<{word}>".encode() for word in words]
+def _encode(words):
+    # "surrogatepass": a lone surrogate (valid in a Python str, not in UTF-8) still gets
+    # bytes, hence n-grams, instead of failing the whole call.
+    return [f"<{word}>".encode("utf-8", "surrogatepass") for word in words]
+
+
+def _padded_bytes(encoded):
+    """Bytes of each encoded word, as a zero-padded uint8 matrix plus lengths."""
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     width = int(lengths.max()) if len(encoded) else 0
     flat = np.frombuffer(b"".join(encoded), dtype=np.uint8)
@@ -39,26 +49,44 @@ def _padded_bytes(words):
     return matrix, lengths
 
 
-def _hash_block(words, min_n, max_n):
-    matrix, lengths = _padded_bytes(words)
+def _hash_block(encoded, min_n, max_n):
+    """n-gram counts and hashes of a block of encoded words, padded to its longest word."""
+    matrix, lengths = _padded_bytes(encoded)
     width = matrix.shape[1]
     hash_blocks, valid_blocks = [], []
     for n in range(min_n, max_n + 1):
         n_starts = width - n + 1
         if n_starts <= 0:
             continue
-        h = np.full((len(words), n_starts), _FNV_OFFSET, dtype=np.uint32)
+        h = np.full((len(encoded), n_starts), _FNV_OFFSET, dtype=np.uint32)
         for k in range(n):
             h ^= matrix[:, k : k + n_starts]
             h *= _FNV_PRIME
         hash_blocks.append(h)
         valid_blocks.append(np.arange(n_starts)[None, :] + n <= lengths[:, None])
     if not hash_blocks:
-        return np.zeros(len(words), dtype=np.int64), np.zeros(0, dtype=np.uint32)
+        return np.zeros(len(encoded), dtype=np.int64), np.zeros(0, dtype=np.uint32)
     hashes = np.concatenate(hash_blocks, axis=1)
     valid = np.concatenate(valid_blocks, axis=1)
-    # Row-major boolean indexing keeps each word's n-grams together, in word order.
+    # Row-major boolean indexing keeps each word's n-grams together, in word order; padding
+    # is masked out, so a word's hashes do not depend on the block it was hashed in.
     return valid.sum(axis=1), hashes[valid]
+
+
+def _blocks(lengths):
+    """Word indices in blocks of similar length, each within the word and cell budgets."""
+    order = np.argsort(lengths, kind="stable")
+    sorted_lengths = lengths[order]
+    blocks, start = [], 0
+    while start < len(order):
+        # Sorted by length, a block's width is its last word's, so the cells of the first m
+        # words, m * sorted_lengths[start + m - 1], grow with m: take the largest m that fits.
+        stop = min(len(order), start + _CHUNK)
+        cells = np.arange(1, stop - start + 1) * sorted_lengths[start:stop]
+        size = max(1, int(np.searchsorted(cells, _CELLS_PER_BLOCK, side="right")))
+        blocks.append(order[start : start + size])
+        start += size
+    return blocks
 
 
 def ngram_hashes(words, min_n, max_n):
@@ -67,7 +95,7 @@ def ngram_hashes(words, min_n, max_n):
     Parameters
     ----------
     words : sequence of str
-        The words.
+        The words. A lone surrogate is hashed as its ``"surrogatepass"`` UTF-8 bytes.
     min_n, max_n : int
         Smallest and largest n-gram length, in UTF-8 bytes, boundary markers included.
 
@@ -77,17 +105,31 @@ def ngram_hashes(words, min_n, max_n):
         Word ``i``'s hashes are ``hashes[indptr[i]:indptr[i + 1]]`` (CSR layout).
     hashes : ndarray of shape (indptr[-1],), dtype uint32
         32-bit FNV-1a hashes of the n-grams.
+
+    Notes
+    -----
+    Memory follows the output and the longest word, not the longest word times the number
+    of words: words are hashed in blocks of similar byte length (at most ``2**20`` padded
+    bytes a block, unless one word alone is longer), each block's hashes written straight to
+    their place in input order.
     """
-    words = list(words)
-    counts, hashes = [], []
-    for start in range(0, len(words), _CHUNK):
-        block_counts, block_hashes = _hash_block(words[start : start + _CHUNK], min_n, max_n)
-        counts.append(block_counts)
-        hashes.append(block_hashes)
-    indptr = np.zeros(len(words) + 1, dtype=np.int64)
-    if words:
-        np.cumsum(np.concatenate(counts), out=indptr[1:])
-    hashes = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint32)
+    encoded = _encode(words)
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    # A word of L bytes has max(0, L - n + 1) n-grams of each length n: the layout is known
+    # before any hashing, so no block has to be kept until the end.
+    counts = np.zeros(len(encoded), dtype=np.int64)
+    for n in range(min_n, max_n + 1):
+        counts += np.maximum(lengths - n + 1, 0)
+    indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    hashes = np.empty(int(indptr[-1]), dtype=np.uint32)
+    for block in _blocks(lengths):
+        block_counts, block_hashes = _hash_block([encoded[i] for i in block], min_n, max_n)
+        # Each hash goes to its word's start in the output plus its rank within the word.
+        local_starts = np.cumsum(block_counts) - block_counts
+        hashes[
+            np.repeat(indptr[block] - local_starts, block_counts) + np.arange(block_hashes.size)
+        ] = block_hashes
     return indptr, hashes
 
 

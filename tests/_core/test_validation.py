@@ -79,3 +79,50 @@ def test_iter_documents_is_lazy():
     assert next(stream) == "a"
     with pytest.raises(TypeError, match="index 1"):
         next(stream)
+
+
+# scikit-learn's text vectorizers take neither form: a 2-D array fails on its first row
+# ("'numpy.ndarray' object has no attribute 'lower'") and a DataFrame is iterated as its
+# column names (a vocabulary of one word, 'text'). Both are refused, with the fix.
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (
+            np.array([["first document"], ["third one"]]),
+            "got an array with shape (2, 1). Pass its single column: X[:, 0] or X.ravel().",
+        ),
+        (
+            np.array([["first document"], ["third one"]], dtype=object),
+            "got an array with shape (2, 1). Pass its single column: X[:, 0] or X.ravel().",
+        ),
+        (
+            np.array([["first document", "third one"]]),
+            "got an array with shape (1, 2). Pass its single row: X[0] or X.ravel().",
+        ),
+        (
+            pd.DataFrame({"text": ["first document", "third one"]}),
+            "got a DataFrame with one column 'text', shape (2, 1). Pass the column itself: "
+            "df['text'] (in a ColumnTransformer, name it as a scalar, 'text', not ['text']).",
+        ),
+    ],
+    ids=["unicode-column", "object-column", "one-row", "one-column-frame"],
+)
+def test_single_column_tables_are_refused_with_the_fix(bad, message):
+    for check in (check_documents, lambda X: list(iter_documents(X))):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            check(bad)
+    # The advice works.
+    fixed = bad["text"] if isinstance(bad, pd.DataFrame) else bad.ravel()
+    assert check_documents(fixed) == ["first document", "third one"]
+
+
+def test_rows_holding_one_text_get_the_fix():
+    message = (
+        "Document at index 0 has type list; expected str. Each document is a row holding one "
+        "text: pass the texts themselves, e.g. [row[0] for row in X]."
+    )
+    with pytest.raises(TypeError, match=re.escape(message)):
+        check_documents([["first document"], ["third one"]])
+    # Any other list keeps the plain message.
+    with pytest.raises(TypeError, match=re.escape("has type list; expected str.") + "$"):
+        check_documents([["a", "b"]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections import Counter
 
@@ -16,6 +17,7 @@ from sklearn_lexembed._core.text import DEFAULT_TOKEN_PATTERN
 from sklearn_lexembed.static import _base
 from sklearn_lexembed.static._base import FittedWords, StaticVectorizerBase
 from sklearn_lexembed.static._oov import oov_error
+from sklearn_lexembed.static._subword import SubwordTable
 
 WORDS = ["cat", "dog", "car", "the", "sat"]
 MATRIX = np.array(
@@ -185,8 +187,11 @@ class ArmedTokenizer:
 
 SECOND_DOCS = ["car car car", "sat sat", "dog", "the car"]
 PROBE = ["the cat sat", "a dog and a car", "zzqx", ""]
+# "zzqx" shares no n-gram with the five words: each transform of PROBE warns of its zero row.
+PROBE_WARNING = "1 of 4 documents have no token with a vector"
 
 
+@pytest.mark.filterwarnings(f"ignore:{PROBE_WARNING}")
 @pytest.mark.parametrize("pooling", ["sif", "tfidf"])
 @pytest.mark.parametrize("k", [1, 3, len(SECOND_DOCS)])
 def test_failed_refit_keeps_the_previous_fitted_state(pooling, k):
@@ -217,6 +222,7 @@ def test_failed_refit_keeps_the_previous_fitted_state(pooling, k):
     assert not np.array_equal(vectorizer.transform(PROBE), before)
 
 
+@pytest.mark.filterwarnings(f"ignore:{PROBE_WARNING}")
 def test_failed_refit_in_the_hook_keeps_the_previous_fitted_state():
     vectorizer = GloveVectorizer(vectors=(WORDS, MATRIX), pooling="tfidf").fit(DOCS)
     before = vectorizer.transform(PROBE)
@@ -307,7 +313,99 @@ def test_oov_ignore_word_vectors_gives_a_zero_row():
 
 def test_oov_ignore_drops_and_zero_counts_unknown_tokens():
     docs = ["cat zzqx", "zzqx qqqq"]
-    ignore = GloveVectorizer(vectors=(WORDS, MATRIX), oov="ignore").fit([]).transform(docs)
-    zero = GloveVectorizer(vectors=(WORDS, MATRIX), oov="zero").fit([]).transform(docs)
+    message = "1 of 2 documents have no token with a vector and are embedded as zero rows "
+    message += "(the first at index 1: 'zzqx qqqq')."
+    with pytest.warns(UserWarning, match=re.escape(message)):
+        ignore = GloveVectorizer(vectors=(WORDS, MATRIX), oov="ignore").fit([]).transform(docs)
+    with pytest.warns(UserWarning, match=re.escape(message)):
+        zero = GloveVectorizer(vectors=(WORDS, MATRIX), oov="zero").fit([]).transform(docs)
     np.testing.assert_allclose(ignore, [MATRIX[0], [0.0, 0.0]], rtol=1e-6)
     np.testing.assert_allclose(zero, [MATRIX[0] / 2, [0.0, 0.0]], rtol=1e-6)
+
+
+# ------------------------------------------------- the subword table is built in fit
+@pytest.fixture
+def table_builds(monkeypatch):
+    """Every build of a subword table from a vocabulary, recorded."""
+    calls = []
+    build = SubwordTable.from_word_vectors.__func__
+
+    def counting(cls, words, *args, **kwargs):
+        calls.append(len(words))
+        return build(cls, words, *args, **kwargs)
+
+    monkeypatch.setattr(SubwordTable, "from_word_vectors", classmethod(counting))
+    return calls
+
+
+def test_fit_builds_the_subword_table_not_the_first_query(table_builds):
+    vectorizer = GloveVectorizer(vectors=(WORDS, MATRIX)).fit(DOCS)
+    assert table_builds == [len(WORDS)]
+    vectorizer.transform(["the cats sat"])
+    vectorizer.word_vectors("dogs")
+    vectorizer.most_similar("cars")
+    assert table_builds == [len(WORDS)]
+    # The base does it for every static vectorizer.
+    TinyVectorizer().fit(DOCS).transform(["cats"])
+    assert table_builds == [len(WORDS)] * 2
+
+
+def test_an_unpickled_vectorizer_builds_the_table_while_loading(table_builds):
+    vectorizer = GloveVectorizer(vectors=(WORDS, MATRIX)).fit(DOCS)
+    expected = vectorizer.transform(["the cats sat"])
+    restored = pickle.loads(pickle.dumps(vectorizer))
+    assert len(table_builds) == 2  # the store's derived tables are not pickled
+    np.testing.assert_array_equal(restored.transform(["the cats sat"]), expected)
+    assert len(table_builds) == 2
+
+
+@pytest.mark.parametrize("oov", ["zero", "ignore", "error"])
+def test_other_policies_build_no_table(table_builds, oov):
+    vectorizer = GloveVectorizer(vectors=(WORDS, MATRIX), oov=oov).fit(DOCS)
+    pickle.loads(pickle.dumps(vectorizer)).transform(["the cat"])
+    assert table_builds == []
+
+
+def test_clones_share_the_table_of_the_process_cached_store(glove_store, table_builds):
+    vectorizer = GloveVectorizer().fit(DOCS)
+    built = len(table_builds)
+    assert built <= 1  # none if an earlier test already built it on the shared store
+    clone(vectorizer).fit(DOCS)
+    clone(vectorizer).set_params(pooling="sif").fit(DOCS)
+    assert len(table_builds) == built
+
+
+# ----------------------------------------------- most_similar with unseen words
+def test_most_similar_composes_unseen_words_with_oov_subword():
+    vectorizer = GloveVectorizer(vectors=(WORDS, MATRIX)).fit([])
+    store = vectorizer.word_vectors_
+    cats, cars = vectorizer.word_vectors(["cats", "cars"])
+    assert cats.any() and "cats" not in store
+    assert vectorizer.most_similar("cats", topn=3) == store.most_similar(cats, topn=3)
+    assert vectorizer.most_similar(["cats", "dog"], ["cars"]) == store.most_similar(
+        [cats, "dog"], [cars]
+    )
+    # A known query word is still left out of the answer.
+    assert "dog" not in [word for word, _ in vectorizer.most_similar(["cats", "dog"])]
+    message = (
+        "Word 'zzqx' is not in the vocabulary and none of its character n-grams is known "
+        "(oov='subword'), so it has no vector to compare."
+    )
+    with pytest.raises(KeyError, match=re.escape(message)):
+        vectorizer.most_similar(["cat", "zzqx"])
+
+
+@pytest.mark.parametrize("oov", ["zero", "ignore", "error"])
+def test_most_similar_unknown_word_raises_with_other_policies(oov):
+    vectorizer = GloveVectorizer(vectors=(WORDS, MATRIX), oov=oov).fit([])
+    with pytest.raises(KeyError, match=re.escape("Word 'cats' is not in the vocabulary.")):
+        vectorizer.most_similar("cats")
+    with pytest.raises(KeyError, match=re.escape("Word 'cats' is not in the vocabulary.")):
+        vectorizer.most_similar("cat", negative=["cats"])
+
+
+def test_most_similar_composes_an_unseen_word_near_its_stem(fitted_glove):
+    assert "teachering" not in fitted_glove.word_vectors_
+    neighbours = [word for word, _ in fitted_glove.most_similar("teachering", topn=10)]
+    # Measured: "teaching" first, "teach" third.
+    assert {"teaching", "teach"} <= set(neighbours)

@@ -1,6 +1,9 @@
+import tracemalloc
+
 import numpy as np
 import pytest
 
+from sklearn_lexembed.static import _subword
 from sklearn_lexembed.static._subword import SubwordTable, ngram_hashes
 
 
@@ -85,3 +88,71 @@ def test_heldout_words_compose_near_their_true_vectors(glove_store):
     # Measured 0.46 against about 0.0 for random words.
     assert own.mean() > other.mean() + 0.3
     assert (own > other).mean() > 0.85
+
+
+# ------------------------------------------------------ blocked hashing, bounded memory
+def _one_padded_block(words, min_n, max_n):
+    """The previous path: every word padded to the longest one, in one matrix."""
+    counts, hashes = _subword._hash_block(_subword._encode(words), min_n, max_n)
+    indptr = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, hashes
+
+
+def test_blocked_hashing_equals_one_padded_block(monkeypatch):
+    rng = np.random.default_rng(0)
+    letters = list("abcdéxyzñ") + ["\u4e16", "\U0001f600"]
+    words = ["".join(rng.choice(letters, rng.integers(0, 30))) for _ in range(3000)]
+    words[17] = "z" * 3000  # one long word in the middle
+    words += ["", "a", "ab", "x" * 40]
+    # Small budgets: many blocks, a block of the long word alone, words reordered by length.
+    monkeypatch.setattr(_subword, "_CELLS_PER_BLOCK", 500)
+    monkeypatch.setattr(_subword, "_CHUNK", 64)
+    assert len(_subword._blocks(np.array([len(w) for w in _subword._encode(words)]))) > 50
+    for min_n, max_n in [(3, 6), (1, 2), (5, 5)]:
+        got_indptr, got_hashes = ngram_hashes(words, min_n, max_n)
+        indptr, hashes = _one_padded_block(words, min_n, max_n)
+        np.testing.assert_array_equal(got_indptr, indptr)
+        np.testing.assert_array_equal(got_hashes, hashes)
+
+
+def test_a_long_token_costs_memory_for_its_own_length_only():
+    # The issue's case was one 50,000-character token among 3,616 unseen words: padding
+    # every word to it asked for a 2.7 GiB array (7 GiB traced at peak). Here 2,000 words and a
+    # 20,000-character token, which the padded path would take about 1.6 GiB for.
+    words = [f"w{i}q" for i in range(1999)] + ["x" * 20000]
+    table = SubwordTable(np.ones((31, 2), dtype=np.float32), 3, 6, bucket=31)
+    tracemalloc.start()
+    try:
+        composed, found = table.compose(words)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found.all()
+    # The output is 80,000 n-grams of the long token and 40,000 of the rest: a few MB.
+    assert peak < 32 * 2**20, peak / 2**20
+
+
+def test_hashing_many_words_is_done_in_bounded_blocks():
+    lengths = np.array([3] * 100_000 + [50_000] + [10] * 10)
+    blocks = _subword._blocks(lengths)
+    assert sorted(np.concatenate(blocks).tolist()) == list(range(len(lengths)))
+    for block in blocks:
+        cells = len(block) * lengths[block].max()
+        assert len(block) == 1 or cells <= _subword._CELLS_PER_BLOCK
+        assert len(block) <= _subword._CHUNK
+
+
+def test_lone_surrogates_hash_as_surrogatepass_bytes():
+    words = ["\ud800", "a\udfffb", "x\udc80y"]
+    indptr, hashes = ngram_hashes(words, 3, 4)
+    for i, word in enumerate(words):
+        wrapped = f"<{word}>".encode("utf-8", "surrogatepass")
+        expected = [
+            _fnv1a(wrapped[start : start + n])
+            for n in (3, 4)
+            for start in range(len(wrapped) - n + 1)
+        ]
+        assert hashes[indptr[i] : indptr[i + 1]].tolist() == expected
+    composed, found = SubwordTable(np.eye(5, dtype=np.float32), 3, 4, bucket=5).compose(words)
+    assert found.all() and np.isfinite(composed).all()
