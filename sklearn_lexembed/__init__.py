@@ -8,7 +8,7 @@ from ._core.cache import clear_cache
 from .contextual import ContextualVectorizer
 from .neighbors import CosineNeighbors
 from .skipgram import SkipGramVectorizer
-from .static import GloveVectorizer, WordVectors
+from .static import GloveVectorizer, WordVectors, allow_unsafe_references
 
 __version__ = "0.1.0"
 
@@ -19,5 +19,6 @@ __all__ = [
     "SkipGramVectorizer",
     "WordVectors",
     "__version__",
+    "allow_unsafe_references",
     "clear_cache",
 ]

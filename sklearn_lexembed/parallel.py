@@ -30,7 +30,8 @@ def transform_partitions(estimator, documents):
 
     The fitted estimator enters the task graph once (as one ``dask.delayed`` object), so each
     worker deserialises it once, however many partitions it embeds. Vectorizers that keep
-    pretrained weights by reference (``GloveVectorizer(persist="reference")``, or
+    pretrained weights by reference (``GloveVectorizer`` on its bundled vectors by default, or
+    with ``persist="reference"``, or
     ``ContextualVectorizer``, which reloads its model lazily) then load the weights at most once
     per worker process, from the worker's own disk and process cache.
 

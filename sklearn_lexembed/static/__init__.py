@@ -5,6 +5,7 @@ and implements its ``_fit_word_vectors`` hook; everything after the store is sha
 """
 
 from ._glove import GloveVectorizer
+from ._resources import allow_unsafe_references
 from ._store import WordVectors
 
-__all__ = ["GloveVectorizer", "WordVectors"]
+__all__ = ["GloveVectorizer", "WordVectors", "allow_unsafe_references"]

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
+
 from .._core.compat import StrOptions
 from .._core.text import DEFAULT_TOKEN_PATTERN
 from ._base import FittedWords, StaticVectorizerBase
-from ._resources import load_word_vectors, vectors_source
+from ._pooling import sif_weights, zipf_probabilities
+from ._resources import (
+    Origin,
+    follow_reference,
+    load_vectors_and_origin,
+    unsafe_references_allowed,
+    vectors_source,
+)
 
 __all__ = ["GloveVectorizer"]
 
@@ -56,11 +67,17 @@ class GloveVectorizer(StaticVectorizerBase):
         Overrides the tokenising step (as in CountVectorizer).
     preprocessor : callable, default=None
         Overrides the preprocessing step (as in CountVectorizer).
-    persist : {"embed", "reference"}, default="embed"
-        How a fitted vectorizer pickles. ``"embed"`` writes the vectors into the file (a
-        self-contained file that loads anywhere); ``"reference"`` writes only where they came
-        from (a bundled name or a file path) and reloads them when unpickled, for small files
-        on machines that have the same vectors.
+    persist : {"auto", "embed", "reference"}, default="auto"
+        What a pickle (or a skops file) of the fitted vectorizer holds. ``"embed"``: the
+        vectors themselves (a self-contained file that loads anywhere; 86 MB for the default
+        GloVe). ``"reference"``: where they came from (the bundled name, or the file's path)
+        and the SHA-256 of their content; loading reads them again, refuses a file whose
+        content changed since ``fit``, and follows a gensim ``.kv`` / ``.model`` file or a
+        downloader name only inside
+        :func:`~sklearn_lexembed.static.allow_unsafe_references` (loading those can run
+        code). ``"auto"``: by reference for vectors from an installed bundle package (a few
+        kB, and every copy in a grid search or ``cross_validate`` shares one table), embedded
+        for anything else. See :ref:`persistence`.
 
     Attributes
     ----------
@@ -69,9 +86,14 @@ class GloveVectorizer(StaticVectorizerBase):
     idf_ : dict of str to float or None
         Inverse document frequencies learned in ``fit`` when ``pooling="tfidf"``.
     sif_weights_ : ndarray of shape (n_words,) or None
-        SIF weight of each known word when ``pooling="sif"``.
+        SIF weight of each known word when ``pooling="sif"``. Rebuilt from the vectors when
+        a pickle is loaded rather than stored in it.
     sif_component_ : ndarray of shape (n_dims,) or None
         The direction SIF pooling removes, learned in ``fit``.
+    vectors_fingerprint_ : str or None
+        SHA-256 of the files the vectors were read from (the bundle's data files, or the
+        vectors file), taken in ``fit``; None for vectors given in memory or fetched by
+        gensim's downloader. A pickle by reference loads only if the content still has it.
 
     See Also
     --------
@@ -83,7 +105,9 @@ class GloveVectorizer(StaticVectorizerBase):
     Out-of-vocabulary composition: each n-gram seen in at least two of the 100,000 most frequent
     known words gets the mean of their (centred) vectors; an unseen word gets the mean of its
     known n-grams' vectors (a zero vector when it has none). The n-gram table is built once per
-    vector set, in about half a second, when an unseen word first needs it.
+    vector set and process, in about half a second, in ``fit`` and when a pickle is loaded, so
+    the first request costs what later ones do. Vectors composed for unseen words are cached up
+    to about 32 MiB per vector set, oldest evicted first, with identical results.
 
     References: Pennington, Socher and Manning (2014), GloVe: Global Vectors for Word
     Representation; Arora, Liang and Ma (2017), A Simple but Tough-to-Beat Baseline for
@@ -103,7 +127,7 @@ class GloveVectorizer(StaticVectorizerBase):
     _parameter_constraints: dict = {
         **StaticVectorizerBase._parameter_constraints,
         "vectors": "no_validation",
-        "persist": [StrOptions({"embed", "reference"})],
+        "persist": [StrOptions({"auto", "embed", "reference"})],
     }
 
     def __init__(
@@ -121,7 +145,7 @@ class GloveVectorizer(StaticVectorizerBase):
         token_pattern=DEFAULT_TOKEN_PATTERN,
         tokenizer=None,
         preprocessor=None,
-        persist="embed",
+        persist="auto",
     ):
         self.vectors = vectors
         self.oov = oov
@@ -138,30 +162,73 @@ class GloveVectorizer(StaticVectorizerBase):
         self.persist = persist
 
     def _fit_word_vectors(self, X, y=None):
-        return FittedWords(load_word_vectors(self.vectors))
+        store, origin = load_vectors_and_origin(self.vectors)
+        attributes = {
+            "vectors_fingerprint_": None if origin is None else origin.fingerprint,
+            # Plain strings, so that a skops file holds no type of ours for it.
+            "_vectors_origin": None
+            if origin is None
+            else {"kind": origin.kind, "name": origin.name, "format": origin.format},
+        }
+        return FittedWords(store, attributes=attributes)
+
+    def _by_reference(self, origin):
+        """Whether a pickle holds a reference (True) or the vectors (False)."""
+        if self.persist == "auto":
+            return origin is not None and origin["kind"] == "bundle"
+        return self.persist == "reference"
 
     def __getstate__(self):
         # A copy: on Python >= 3.11 BaseEstimator.__getstate__ returns the live __dict__.
         state = dict(super().__getstate__())
-        source = vectors_source(self.vectors)
-        if self.persist == "reference" and "word_vectors_" in state:
-            if source is None or source[0] == "name" and not isinstance(self.vectors, str):
-                raise ValueError(
-                    "persist='reference' needs vectors given by name or path; got in-memory "
-                    f"{type(self.vectors).__name__}. Use persist='embed'."
-                )
-            state.pop("word_vectors_")
-            state["_vectors_reference"] = source
+        store = state.get("word_vectors_")
+        if store is None:
+            return state
+        weights = state.get("sif_weights_")
+        # One float32 per word (1.6 MB for GloVe), a function of the vectors and sif_alpha:
+        # left out when rebuilding it gives the same array (not if sif_alpha changed since fit).
+        if weights is not None and np.array_equal(weights, _sif_weights(store, self.sif_alpha)):
+            del state["sif_weights_"]
+            state["_rebuild_sif_weights"] = True
+        origin = state.get("_vectors_origin")
+        if not self._by_reference(origin):
+            return state
+        if origin is None or vectors_source(self.vectors) is None:
+            raise ValueError(
+                "persist='reference' needs vectors given by name or path; got in-memory "
+                f"{type(self.vectors).__name__}. Use persist='embed'."
+            )
+        if not Origin(**origin, fingerprint=None).safe and not unsafe_references_allowed():
+            warnings.warn(
+                f"GloveVectorizer(persist='reference') is pickled with a reference to "
+                f"{origin['name']!r} ({origin['format']}), which can run code when it is "
+                "followed: loading this file will need `with "
+                "sklearn_lexembed.static.allow_unsafe_references():`. Use persist='embed' for "
+                "a file that loads anywhere.",
+                UserWarning,
+                stacklevel=2,
+            )
+        del state["word_vectors_"]
+        state["_vectors_by_reference"] = True
         return state
 
     def __setstate__(self, state):
-        reference = state.pop("_vectors_reference", None)
+        # The state is completed before the base's __setstate__ sees it.
+        state = dict(state)
+        if state.pop("_vectors_by_reference", False):
+            state["word_vectors_"] = follow_reference(
+                state["vectors"], state["vectors_fingerprint_"]
+            )
+        if state.pop("_rebuild_sif_weights", False):
+            state["sif_weights_"] = _sif_weights(state["word_vectors_"], state["sif_alpha"])
         super().__setstate__(state)
-        if reference is not None:
-            if vectors_source(self.vectors) != reference:
-                raise ValueError(
-                    f"The vectors {self.vectors!r} this vectorizer was pickled with by reference "
-                    "have changed or are missing on this machine; refit it, or pickle with "
-                    "persist='embed'."
-                )
-            self.word_vectors_ = load_word_vectors(self.vectors)
+
+
+def _sif_weights(store, alpha):
+    """The SIF weights ``fit`` computes for ``store``: from its counts, else Zipf ranks."""
+    counts = store.counts
+    if counts is not None and counts.sum() > 0:
+        probabilities = counts / counts.sum()
+    else:
+        probabilities = zipf_probabilities(len(store))
+    return sif_weights(probabilities, alpha)

@@ -19,8 +19,11 @@ from ._evaluation import evaluate_word_analogies, evaluate_word_pairs
 __all__ = ["WordVectors"]
 
 
+# Words may hold lone surrogates ("\ud800" from a (words, matrix) pair, or a token a custom
+# tokenizer kept): "surrogatepass" writes them as their 3-byte forms, so every str pickles.
+# Valid UTF-8 decodes the same way with it, so files written before read back unchanged.
 def _pack_words(words):
-    encoded = [word.encode("utf-8") for word in words]
+    encoded = [word.encode("utf-8", "surrogatepass") for word in words]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=offsets[1:])
     return {"utf8": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), "offsets": offsets}
@@ -29,7 +32,71 @@ def _pack_words(words):
 def _unpack_words(packed):
     data = packed["utf8"].tobytes()
     offsets = packed["offsets"].tolist()
-    return [data[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
+    return [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+def _index_words(words):
+    """word -> its first row; every word must be a ``str``."""
+    if not set(map(type, words)) <= {str}:
+        for row, word in enumerate(words):
+            if word is None:
+                raise ValueError(f"Word at row {row} is None; expected str.")
+            if not isinstance(word, str):
+                raise TypeError(f"Word at row {row} has type {type(word).__name__}; expected str.")
+    index = {}
+    for row, word in enumerate(words):
+        index.setdefault(word, row)
+    return index
+
+
+# Rows checked per block: bounds the temporaries whatever the table size.
+_FINITE_BLOCK = 1 << 16
+
+
+def first_nonfinite_row(vectors):
+    """The first row of ``vectors`` holding NaN or inf, or None when every value is finite.
+
+    A row's sum is non-finite whenever one of its values is (NaN and inf propagate), so a
+    block is summed first (3 ms for the 400,000 x 50 bundle, memory-mapped or not) and only a
+    block whose sums are not all finite is checked value by value: a sum that overflows
+    float32 is not taken for an infinite value.
+    """
+    for start in range(0, len(vectors), _FINITE_BLOCK):
+        block = np.asarray(vectors[start : start + _FINITE_BLOCK])
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums = np.add.reduce(block, axis=1)
+        if np.isfinite(sums).all():
+            continue
+        bad = np.flatnonzero(~np.isfinite(block).all(axis=1))
+        if len(bad):
+            return start + int(bad[0])
+    return None
+
+
+def nonfinite_message(word, vector, where):
+    """The one wording of a non-finite vector, ``where`` naming its row (and file, line)."""
+    vector = np.asarray(vector)
+    what = "NaN" if np.isnan(vector).any() else "an infinite value"
+    return (
+        f"The vector of {word!r} ({where}) holds {what}; word vectors must be finite: such a "
+        "row turns every document and subword vector built from it into NaN."
+    )
+
+
+class NonFiniteVectorError(ValueError):
+    """A word's vector holds NaN or inf; ``row`` and ``word`` say which."""
+
+    def __init__(self, message, row, word):
+        super().__init__(message)
+        self.row = row
+        self.word = word
+
+
+def _check_finite(words, vectors):
+    row = first_nonfinite_row(vectors)
+    if row is not None:
+        word = words[row]
+        raise NonFiniteVectorError(nonfinite_message(word, vectors[row], f"row {row}"), row, word)
 
 
 class WordVectors:
@@ -45,9 +112,13 @@ class WordVectors:
     Parameters
     ----------
     words : sequence of str
-        The vocabulary, in row order (conventionally most frequent first).
+        The vocabulary, in row order (conventionally most frequent first). Any ``str``
+        pickles, lone surrogates included; anything else (``None`` from a damaged file) is an
+        error naming its row.
     vectors : array-like of shape (n_words, n_dims)
         One row per word. Kept as given when already float32 (a memory map stays a memory map).
+        Every value must be finite: a NaN or inf is a ``ValueError`` naming the word and its
+        row, raised here rather than as NaN documents later.
     counts : array-like of shape (n_words,), default=None
         Corpus frequency of each word, when known (used by SIF pooling).
     subwords : object with a ``compose(words)`` method, default=None
@@ -92,13 +163,13 @@ class WordVectors:
             )
         if vectors.dtype != np.float32:
             vectors = vectors.astype(np.float32)
+        key_to_index = _index_words(words)
+        _check_finite(words, vectors)
         self.words = words
         self.vectors = vectors
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.subwords = subwords
-        self.key_to_index = {}
-        for index, word in enumerate(words):
-            self.key_to_index.setdefault(word, index)
+        self.key_to_index = key_to_index
         self._unit_vectors = None
         self._derived = {}
         self._lock = threading.RLock()
@@ -142,11 +213,11 @@ class WordVectors:
     def __setstate__(self, state):
         if isinstance(state["words"], dict):
             state["words"] = _unpack_words(state["words"])
+        key_to_index = _index_words(state["words"])
+        _check_finite(state["words"], state["vectors"])
         self.__dict__.update(state)
         self._lock = threading.RLock()
-        self.key_to_index = {}
-        for index, word in enumerate(self.words):
-            self.key_to_index.setdefault(word, index)
+        self.key_to_index = key_to_index
 
     def derived(self, key, factory):
         """Return data derived from these vectors, computed once by ``factory()`` and kept.

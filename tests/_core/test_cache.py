@@ -176,7 +176,7 @@ def test_fitted_glove_keeps_working_after_clear_cache(glove_available):
     from sklearn_lexembed import GloveVectorizer
 
     docs = ["the cat sat on the mat", "a qwertyuiopz misspelling", ""]
-    vectorizer = GloveVectorizer(pooling="sif").fit(docs * 3)
+    vectorizer = GloveVectorizer(pooling="sif", persist="embed").fit(docs * 3)
     expected = vectorizer.transform(docs)
     neighbours = vectorizer.most_similar("king", topn=3)
     clear_cache()

@@ -131,3 +131,86 @@ def test_most_similar_accepts_vectors_and_checks_them(glove_store):
         glove_store.most_similar(np.ones(3))
     with pytest.raises(ValueError, match="with NaN/inf"):
         glove_store.most_similar(np.full(50, np.nan))
+
+
+# ------------------------------------------------------------- what a store holds
+@pytest.mark.parametrize(
+    "words, error, message",
+    [
+        (["a", None], ValueError, "Word at row 1 is None; expected str."),
+        (["a", 3], TypeError, "Word at row 1 has type int; expected str."),
+    ],
+)
+def test_words_must_be_str(words, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        WordVectors(words, np.eye(2))
+
+
+@pytest.mark.parametrize("value, what", [(np.nan, "NaN"), (-np.inf, "an infinite value")])
+def test_non_finite_vectors_are_refused_with_word_and_row(value, what):
+    vectors = VECTORS.copy()
+    vectors[3, 2] = value
+    with pytest.raises(
+        ValueError,
+        match=re.escape(f"The vector of 'cat' (row 3) holds {what}; word vectors must be finite"),
+    ):
+        WordVectors(WORDS, vectors)
+
+
+def test_finite_check_is_exact_in_every_block(monkeypatch):
+    from sklearn_lexembed.static import _store
+
+    monkeypatch.setattr(_store, "_FINITE_BLOCK", 4)
+    big = np.full((10, 3), 3e38, dtype=np.float32)  # finite values whose row sums overflow
+    assert _store.first_nonfinite_row(big) is None
+    big[9, 0] = np.nan
+    assert _store.first_nonfinite_row(big) == 9
+
+
+def test_unpickled_state_is_checked_too(store):
+    state = store.__getstate__()
+    state["vectors"] = state["vectors"].copy()
+    state["vectors"][1, 0] = np.nan
+    with pytest.raises(ValueError, match=re.escape("The vector of 'south' (row 1) holds NaN")):
+        WordVectors.__new__(WordVectors).__setstate__(state)
+
+
+# Lone surrogates: a (words, matrix) pair or a tokenizer can produce them, and UTF-8 cannot
+# encode them strictly.
+SURROGATE_WORDS = ["ok", "\ud800", "caf\udce9", "\U0001f600"]
+
+
+def test_words_with_lone_surrogates_round_trip_through_joblib_and_skops(tmp_path):
+    import joblib
+
+    sio = pytest.importorskip("skops.io")
+    store = WordVectors(SURROGATE_WORDS, np.eye(4, 2))
+    joblib.dump(store, tmp_path / "store.joblib")
+    assert joblib.load(tmp_path / "store.joblib").words == SURROGATE_WORDS
+    sio.dump(store, tmp_path / "store.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "store.skops")
+    assert untrusted == ["sklearn_lexembed.static._store.WordVectors"]
+    restored = sio.load(tmp_path / "store.skops", trusted=untrusted)
+    assert restored.words == SURROGATE_WORDS
+    assert restored.index("\ud800") == 1
+
+
+def test_skipgram_vocabulary_with_lone_surrogates_pickles(tmp_path):
+    import joblib
+
+    from sklearn_lexembed import SkipGramVectorizer
+
+    docs = ["ok \ud800 word", "word ok \ud800"] * 5
+    model = SkipGramVectorizer(
+        vector_size=4,
+        min_count=1,
+        epochs=1,
+        subwords=False,
+        token_pattern=r"\S+",
+        n_jobs=1,
+        random_state=0,
+    ).fit(docs)
+    assert "\ud800" in model.word_vectors_
+    joblib.dump(model, tmp_path / "model.joblib")
+    restored = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(restored.transform(docs), model.transform(docs))
