@@ -390,10 +390,8 @@ def _internal_params():
     return params
 
 
-@pytest.mark.parametrize("previous", ["unfitted", "fitted"])
-@pytest.mark.parametrize("name, owner, attribute, which, exc", _internal_params())
-def test_static_internal_failure(monkeypatch, name, owner, attribute, which, exc, previous):
-    case = STATIC[name]
+def _check_internal_failure(monkeypatch, case, owner, attribute, which, exc, previous):
+    """Fail ``owner.attribute`` at its first, middle or last call of a fit, then check."""
     fit_input = case.X if previous == "unfitted" else case.X2
     internal = _patch(monkeypatch, owner, attribute)
     case.make().fit(fit_input)
@@ -408,6 +406,12 @@ def test_static_internal_failure(monkeypatch, name, owner, attribute, which, exc
         internal.disarm()
 
     check_all_or_nothing(case, previous, failing_fit)
+
+
+@pytest.mark.parametrize("previous", ["unfitted", "fitted"])
+@pytest.mark.parametrize("name, owner, attribute, which, exc", _internal_params())
+def test_static_internal_failure(monkeypatch, name, owner, attribute, which, exc, previous):
+    _check_internal_failure(monkeypatch, STATIC[name], owner, attribute, which, exc, previous)
 
 
 def test_the_kernel_fails_in_every_epoch(monkeypatch):
@@ -637,21 +641,7 @@ def _neighbors_internal_params():
 @pytest.mark.parametrize("previous", ["unfitted", "fitted"])
 @pytest.mark.parametrize("name, owner, attribute, which, exc", _neighbors_internal_params())
 def test_neighbors_internal_failure(monkeypatch, name, owner, attribute, which, exc, previous):
-    case = NEIGHBORS[name]
-    fit_input = case.X if previous == "unfitted" else case.X2
-    internal = _patch(monkeypatch, owner, attribute)
-    case.make().fit(fit_input)
-    n_calls = internal.calls
-    assert n_calls >= (3 if which == "middle" else 1), f"{attribute}: {n_calls} calls"
-    nth = {"first": 1, "middle": (n_calls + 1) // 2, "last": n_calls}[which]
-
-    def failing_fit(estimator):
-        internal.arm(exc, nth)
-        with pytest.raises(exc, match="^injected failure: "):
-            estimator.fit(fit_input)
-        internal.disarm()
-
-    check_all_or_nothing(case, previous, failing_fit)
+    _check_internal_failure(monkeypatch, NEIGHBORS[name], owner, attribute, which, exc, previous)
 
 
 @pytest.mark.parametrize("previous", ["unfitted", "fitted"])
