@@ -156,7 +156,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
     fitted store no longer needs it. Measured on GCIDE (5.7M tokens streamed from a file, 47k
     words kept, ``vector_size=100``, one epoch), the peak above the process's resident memory
     before ``fit`` is 270 MB with subwords (mostly the 203k-row n-gram matrix and the table
-    copied from it) and 210 MB without (mostly the n-gram table that ``oov="subword"`` learns
+    copied from it) and 150 MB without (mostly the n-gram table that ``oov="subword"`` learns
     from the vocabulary in ``fit``; about 60 MB with another ``oov``); ``pooling="sif"`` adds
     nothing to the peak and ``"tfidf"`` under 10 MB (the document frequency of every distinct
     token).

@@ -255,7 +255,13 @@ class SubwordTable:
         # Binary membership: a word that repeats an n-gram ("banana") counts once.
         membership.data[:] = 1.0
         offset = vectors.mean(axis=0)
-        centred_sums = membership @ vectors - np.outer(membership.sum(axis=1), offset)
         n_containing = np.asarray(membership.sum(axis=1)).ravel()
-        table = np.asarray(centred_sums, dtype=np.float32) / n_containing[:, None]
-        return cls(table.astype(np.float32), min_n, max_n, keys=keys[keep], offset=offset)
+        table = np.asarray(membership @ vectors, dtype=np.float32)
+        # Centre and average in place, a block of rows at a time: the same float32 operations
+        # as whole-matrix expressions, without their three temporary copies of the table
+        # (a skip-gram fit builds this table to warm its first query, so its peak counts).
+        for start in range(0, len(table), _CHUNK):
+            block = slice(start, start + _CHUNK)
+            table[block] -= np.outer(n_containing[block], offset)
+            table[block] /= n_containing[block, None]
+        return cls(table, min_n, max_n, keys=keys[keep], offset=offset)
