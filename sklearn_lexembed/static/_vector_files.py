@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import threading
 import warnings
 from pathlib import Path
@@ -45,6 +46,9 @@ PICKLE_FORMATS = frozenset({"gensim-pickle"})
 
 _COMPRESSED = {".gz", ".bz2"}
 _FASTTEXT_MAGIC = 793712314
+# magic, version; the 12 int32 arguments (dim ... bucket at 10 ... lrUpdateRate) and t; the
+# dictionary's size, nwords, nlabels, ntokens, pruneidx_size (fastText's Args/Dictionary::save).
+_FASTTEXT_HEADER = struct.Struct("<2i12id3i2q")
 _CHUNK = 1 << 22
 _BINARY_CHUNK = 1 << 20
 _MAX_DUPLICATES_SHOWN = 5
@@ -449,9 +453,37 @@ def _read_word2vec_binary(path, where):
     return _store_of(kv, where, rows, "entries")
 
 
+def _check_fasttext_header(path, where):
+    """Refuse a fastText header that promises more rows than the file holds, before gensim
+    allocates them (its reader sizes the input matrix from the header)."""
+    with _open(path) as fin:
+        start = fin.read(_FASTTEXT_HEADER.size)
+    if len(start) < _FASTTEXT_HEADER.size:
+        return  # too short to promise anything: gensim's reader reports the truncation
+    fields = _FASTTEXT_HEADER.unpack(start)
+    if fields[0] != _FASTTEXT_MAGIC:
+        return  # the format before the magic number: no fixed header to check
+    n_dims, bucket, n_words = fields[2], fields[10], fields[16]
+    if min(n_dims, bucket, n_words) < 0 or n_dims == 0:
+        raise ValueError(
+            f"{where}: its fastText header is damaged (dim={n_dims}, bucket={bucket}, "
+            f"nwords={n_words})."
+        )
+    # The input matrix alone is (nwords + bucket) x dim float32 values.
+    needed = _FASTTEXT_HEADER.size + 4 * (n_words + bucket) * n_dims
+    n_bytes = _content_size(path)
+    if needed > n_bytes:
+        raise ValueError(
+            f"{where}: the fastText header promises {n_words:,} words and {bucket:,} n-gram "
+            f"buckets of {n_dims:,} dimensions, which take at least {needed:,} bytes, but the "
+            f"file holds {n_bytes:,}: it is truncated or its header is wrong."
+        )
+
+
 def _read_fasttext(path, where):
     from gensim.models.fasttext import load_facebook_vectors
 
+    _check_fasttext_header(path, where)
     try:
         return load_facebook_vectors(os.fspath(path))
     except MemoryError:

@@ -255,7 +255,16 @@ def test_truncated_fasttext_binary_is_named(tmp_path):
     path = tmp_path / "model.bin"
     save_facebook_model(model, str(path))
     assert load_word_vectors(path).words == model.wv.index_to_key
+    # Cut inside the input matrix: the header's sizes already say so, before gensim reads.
     path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(
+        ValueError,
+        match=re.escape(f"{str(path)!r}: the fastText header promises")
+        + ".*but the file holds 300: it is truncated",
+    ):
+        load_word_vectors(path)
+    # Cut inside the fixed header: gensim's reader names the damage.
+    path.write_bytes(path.read_bytes()[:60])
     with pytest.raises(
         ValueError,
         match=re.escape(f"{str(path)!r}: could not read it as a fastText binary file ("),
@@ -387,3 +396,33 @@ def test_file_fingerprint_follows_content_not_timestamps(tmp_path):
     assert files_fingerprint([path]) != first
     copy = _write(tmp_path / "..", "copy.txt", "alpha 2 0\n")
     assert files_fingerprint([copy]) != files_fingerprint([path])  # the name counts too
+
+
+def test_a_fasttext_header_larger_than_the_file_is_refused_before_allocating(tmp_path, monkeypatch):
+    from gensim.models import fasttext
+    from gensim.models.fasttext import FastText, save_facebook_model
+
+    from sklearn_lexembed.static._vector_files import _FASTTEXT_HEADER
+
+    model = FastText(vector_size=4, min_count=1, epochs=1, bucket=50, seed=0, workers=1)
+    model.build_vocab([WORDS])
+    model.train([WORDS], total_examples=1, epochs=1)
+    path = tmp_path / "model.bin"
+    save_facebook_model(model, str(path))
+    raw = path.read_bytes()
+    fields = list(_FASTTEXT_HEADER.unpack(raw[: _FASTTEXT_HEADER.size]))
+    fields[10] = fields[16] = 10**9  # bucket and nwords
+    path.write_bytes(_FASTTEXT_HEADER.pack(*fields) + raw[_FASTTEXT_HEADER.size :])
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("gensim was asked to parse the file")
+
+    monkeypatch.setattr(fasttext, "load_facebook_vectors", no_parse)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"{str(path)!r}: the fastText header promises 1,000,000,000 words and "
+            "1,000,000,000 n-gram buckets of 4 dimensions"
+        ),
+    ):
+        load_word_vectors(path)
