@@ -2,6 +2,6 @@
 
 Documents in (``validation``), tokens (``text``), device and dtype (``device``), the one
 ``n_jobs`` rule (``threads``), the one per-process cache (``cache``), every private
-scikit-learn import (``compat``), unit-normalised rows (``rows``) and content fingerprints of
-model folders (``fingerprint``).
+scikit-learn import (``compat``), unit-normalised rows (``rows``), content fingerprints of
+model folders (``fingerprint``) and the streaming PCA of ``n_components`` (``reduction``).
 """

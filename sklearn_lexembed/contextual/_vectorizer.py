@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.compat import Interval, StrOptions, fit_context
 from .._core.fingerprint import folder_fingerprint
+from .._core.reduction import N_COMPONENTS_CONSTRAINT, StreamingPCA, project
 from .._core.rows import unit_rows
 from .._core.threads import N_JOBS_CONSTRAINT, effective_threads
 from .._core.validation import check_documents
@@ -58,6 +59,13 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         hold at most ``128 * batch_size`` padded tokens.
     normalize : bool, default=False
         L2-normalise each output row.
+    n_components : int, default=None
+        Project the document vectors on the top ``n_components`` principal directions of the
+        training documents' vectors (as skrub's ``TextEncoder`` does): ``fit`` then embeds
+        ``X`` (through the vector cache when ``cache`` is set, so a grid search over
+        ``n_components`` embeds each document once) and learns the exact PCA of those rows.
+        The projection comes before ``normalize``. ``None`` (the default) keeps the model's
+        hidden size and makes ``fit`` embed nothing.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"} or torch.device, default="auto"
         ``"auto"`` picks CUDA, then Apple MPS, then the CPU. Resolved in ``fit``; nothing
         touches a GPU before.
@@ -101,7 +109,10 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     Attributes
     ----------
     n_features_out_ : int
-        Dimension of the output vectors (the model's hidden size).
+        Dimension of the output vectors (the model's hidden size, or ``n_components``).
+    pca_mean_, pca_components_, explained_variance_ratio_ : ndarray or None
+        With ``n_components``: the training vectors' mean, the directions the output is
+        projected on, and the share of variance along each (None without).
     max_length_ : int
         Tokens per sequence actually used.
     model_source_ : tuple
@@ -165,6 +176,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         "long_text": [StrOptions({"truncate", "chunk"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "normalize": ["boolean"],
+        "n_components": N_COMPONENTS_CONSTRAINT,
         "device": "no_validation",
         "dtype": "no_validation",
         "n_jobs": N_JOBS_CONSTRAINT,
@@ -186,6 +198,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         long_text="truncate",
         batch_size=32,
         normalize=False,
+        n_components=None,
         device="auto",
         dtype="auto",
         n_jobs=None,
@@ -203,6 +216,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.long_text = long_text
         self.batch_size = batch_size
         self.normalize = normalize
+        self.n_components = n_components
         self.device = device
         self.dtype = dtype
         self.n_jobs = n_jobs
@@ -221,7 +235,9 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Load the model (it learns nothing from ``X``, which is only validated).
+        """Load the model; with ``n_components``, also learn the PCA of ``X``'s vectors.
+
+        Without ``n_components`` nothing is learned from ``X``, which is only validated.
 
         Parameters
         ----------
@@ -278,6 +294,10 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             "max_length_": int(self.max_length or loaded.max_length),
             "n_features_out_": loaded.n_dims,
             "_n_features_out": loaded.n_dims,
+            "_model_dims": loaded.n_dims,
+            "pca_mean_": None,
+            "pca_components_": None,
+            "explained_variance_ratio_": None,
             "model_fingerprint_": fingerprint,
             "_n_layers": n_layers,
         }
@@ -289,10 +309,33 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             store = VectorCache(folder, self._output_settings(fitted), loaded.n_dims)
             store.create()
             fitted["_vector_cache"] = store
+        previous = self.__dict__.copy()
         for name in ("_onnx_file", "_vector_cache"):
             self.__dict__.pop(name, None)
         self.__dict__.update(fitted)
+        if self.n_components is not None:
+            try:
+                self._fit_components(check_documents(X))
+            except BaseException:
+                # All or nothing: a failed embedding pass leaves the previous state.
+                self.__dict__.clear()
+                self.__dict__.update(previous)
+                raise
         return self
+
+    def _fit_components(self, documents):
+        """Embed the training documents and learn their PCA (``n_components``)."""
+        pca = StreamingPCA(self._model_dims)
+        for start in range(0, len(documents), _DOCUMENTS_PER_CHUNK):
+            pca.add(self._raw_vectors(documents[start : start + _DOCUMENTS_PER_CHUNK]))
+        mean, components, ratio = pca.components(self.n_components)
+        self.__dict__.update(
+            pca_mean_=mean,
+            pca_components_=components,
+            explained_variance_ratio_=ratio,
+            n_features_out_=self.n_components,
+            _n_features_out=self.n_components,
+        )
 
     def transform(self, X):
         """Embed documents.
@@ -304,13 +347,22 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
         Returns
         -------
-        X_new : ndarray of shape (n_documents, n_dims), dtype float32
+        X_new : ndarray of shape (n_documents, n_dims or n_components), dtype float32
             One row per document, in input order.
         """
         check_is_fitted(self)
         documents = check_documents(X)
         if not documents:
             return np.zeros((0, self.n_features_out_), dtype=np.float32)
+        out = self._raw_vectors(documents)
+        if self.pca_components_ is not None:
+            out = project(out, self.pca_mean_, self.pca_components_)
+        if self.normalize:
+            out = unit_rows(out)
+        return out
+
+    def _raw_vectors(self, documents):
+        """The model's pooled vectors of ``documents``, through the vector cache if any."""
         store = self._store()
         if store is None:
             out = self._embed(documents)
@@ -326,8 +378,6 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 store.put(list(first), new)
                 row_of = {key: row for row, key in enumerate(first)}
                 out[missing] = new[[row_of[keys[position]] for position in missing]]
-        if self.normalize:
-            out = unit_rows(out)
         return out
 
     def cache_info(self):
@@ -373,7 +423,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         sequences, owners, _, starts, n_truncated = self._sequences(loaded, documents, encodings)
         self._warn_truncated(n_truncated, len(documents), stacklevel=3)
         n_prefix = len(loaded.prefix)
-        sums = [np.zeros((len(e.ids), self.n_features_out_), np.float32) for e in encodings]
+        sums = [np.zeros((len(e.ids), self._model_dims), np.float32) for e in encodings]
         counts = [np.zeros(len(e.ids), np.float32) for e in encodings]
         encoder = self._encoder(loaded)
         with encoder.running():
@@ -456,9 +506,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             folder = cache_folder(self.cache)
             if folder is not None:
                 # An unpickled vectorizer: the counts start again.
-                store = VectorCache(
-                    folder, self._output_settings(self.__dict__), self.n_features_out_
-                )
+                store = VectorCache(folder, self._output_settings(self.__dict__), self._model_dims)
                 store.create()
                 self._vector_cache = store
         return store
@@ -510,7 +558,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         loaded = self._model()
         encoder = self._encoder(loaded)
-        out = np.empty((len(documents), self.n_features_out_), dtype=np.float32)
+        out = np.empty((len(documents), self._model_dims), dtype=np.float32)
         bar = None
         if self.verbose:
             from tqdm.auto import tqdm
@@ -522,7 +570,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 chunk = documents[begin : begin + _DOCUMENTS_PER_CHUNK]
                 sequences, owners, weights, _, truncated = self._sequences(loaded, chunk)
                 n_truncated += truncated
-                pooled = np.empty((len(sequences), self.n_features_out_), dtype=np.float32)
+                pooled = np.empty((len(sequences), self._model_dims), dtype=np.float32)
                 for indices, ids, mask in padded_batches(sequences, self.batch_size, loaded.pad_id):
                     pooled[indices] = encoder.pool(ids, mask, self.pooling)
                 out[begin : begin + len(chunk)] = combine_windows(

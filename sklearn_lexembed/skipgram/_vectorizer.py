@@ -79,6 +79,13 @@ class SkipGramVectorizer(StaticVectorizerBase):
         The smoothing constant of SIF weights.
     normalize : bool, default=False
         L2-normalise each output row.
+    n_components : int, default=None
+        Project the document vectors on the top ``n_components`` principal directions of the
+        training documents' vectors, learned in ``fit`` (the exact PCA of the pooled rows,
+        accumulated a block at a time, so a streamed corpus stays streamed), before
+        ``normalize``. ``None`` keeps the vectors' own dimension. Makes the dimension a
+        hyperparameter of a grid search for pretrained vectors too; must not exceed the
+        vectors' dimension or the number of training documents.
     init_vectors : str, path-like, WordVectors, gensim KeyedVectors or (words, matrix), \
             default=None
         Pretrained vectors to start from (anything :class:`GloveVectorizer` accepts). The
@@ -141,6 +148,12 @@ class SkipGramVectorizer(StaticVectorizerBase):
         true context word plus that of rejecting each noise word.
     idf_, sif_weights_, sif_component_ :
         Pooling statistics, as in :class:`GloveVectorizer`.
+    pca_mean_ : ndarray of shape (n_dims,) or None
+        Mean of the training documents' vectors, with ``n_components``.
+    pca_components_ : ndarray of shape (n_components, n_dims) or None
+        The principal directions the output is projected on, with ``n_components``.
+    explained_variance_ratio_ : ndarray of shape (n_components,) or None
+        Share of the training documents' variance along each direction.
 
     See Also
     --------
@@ -230,6 +243,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
         pooling="mean",
         sif_alpha=1e-3,
         normalize=False,
+        n_components=None,
         init_vectors=None,
         init_strategy=None,
         anchor_strength=1.0,
@@ -263,6 +277,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
         self.pooling = pooling
         self.sif_alpha = sif_alpha
         self.normalize = normalize
+        self.n_components = n_components
         self.init_vectors = init_vectors
         self.init_strategy = init_strategy
         self.anchor_strength = anchor_strength

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.compat import Interval, StrOptions, fit_context
+from .._core.reduction import N_COMPONENTS_CONSTRAINT, StreamingPCA, project
 from .._core.rows import unit_rows
 from .._core.text import ANALYZER_CONSTRAINTS, build_analyzer
 from .._core.validation import check_documents
@@ -141,6 +142,7 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         "pooling": [StrOptions(set(POOLING_METHODS))],
         "sif_alpha": [Interval(Real, 0, None, closed="neither")],
         "normalize": ["boolean"],
+        "n_components": N_COMPONENTS_CONSTRAINT,
     }
 
     def __sklearn_tags__(self):
@@ -207,10 +209,39 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 probabilities = zipf_probabilities(len(fitted.store))
             state["sif_weights_"] = sif_weights(probabilities, self.sif_alpha)
             state["sif_component_"] = self._sif_component(documents, state)
+        state.update(self._fit_components(documents, state))
         state.update(fitted.attributes)
         vars(self).update(state)
-        self._n_features_out = fitted.store.n_dims
+        n_components = self._n_components()
+        self._n_features_out = fitted.store.n_dims if n_components is None else n_components
         return self
+
+    def _n_components(self):
+        # A subclass written before n_components existed does not declare it: no projection.
+        return getattr(self, "n_components", None)
+
+    def _fit_components(self, documents, state):
+        """``n_components``: the PCA of the training documents' pooled vectors.
+
+        One more streaming pass, pooled exactly as ``transform`` pools (SIF's direction
+        removed), so the components are those of the output they project.
+        """
+        fitted = {"pca_mean_": None, "pca_components_": None, "explained_variance_ratio_": None}
+        n_components = self._n_components()
+        if n_components is None:
+            return fitted
+        pca = StreamingPCA(state["word_vectors_"].n_dims)
+        zero_rows = _ZeroRows()
+        for pooled in self._embed_blocks(documents, state, zero_rows):
+            if self.pooling == "sif":
+                pooled = remove_component(pooled, state["sif_component_"])
+            pca.add(pooled)
+        if self.pooling != "sif":  # the SIF pass has warned already
+            # Quote the caller: here <- fit <- fit_context's wrapper <- the caller.
+            zero_rows.warn(stacklevel=4)
+        mean, components, ratio = pca.components(n_components)
+        fitted.update(pca_mean_=mean, pca_components_=components, explained_variance_ratio_=ratio)
+        return fitted
 
     def _sif_component(self, documents, state):
         """First right singular vector of the pooled training documents (uncentred).
@@ -341,8 +372,9 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Returns
         -------
         embeddings : ndarray of shape (n_documents, n_dims), dtype float32
-            One row per document, in input order. A document with no usable token is a
-            zero row.
+            One row per document, in input order; ``n_components`` columns when that is set.
+            A document with no usable token is a zero row (before the PCA projection, which
+            maps it to minus the projected training mean).
 
         Raises
         ------
@@ -375,6 +407,8 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         zero_rows.warn(stacklevel=3)
         if self.pooling == "sif":
             out = remove_component(out, state["sif_component_"])
+        if state.get("pca_components_") is not None:
+            out = project(out, state["pca_mean_"], state["pca_components_"])
         if self.normalize:
             out = unit_rows(out)
         return out

@@ -56,6 +56,13 @@ class GloveVectorizer(StaticVectorizerBase):
         The smoothing constant of SIF weights.
     normalize : bool, default=False
         L2-normalise each output row.
+    n_components : int, default=None
+        Project the document vectors on the top ``n_components`` principal directions of the
+        training documents' vectors, learned in ``fit`` (the exact PCA of the pooled rows,
+        accumulated a block at a time, so a streamed corpus stays streamed), before
+        ``normalize``. ``None`` keeps the vectors' own dimension. Makes the dimension a
+        hyperparameter of a grid search for pretrained vectors too; must not exceed the
+        vectors' dimension or the number of training documents.
     lowercase : bool, default=True
         Lowercase before tokenising (GloVe's vocabulary is lowercase).
     strip_accents : {"ascii", "unicode"} or callable, default=None
@@ -94,6 +101,12 @@ class GloveVectorizer(StaticVectorizerBase):
         SHA-256 of the files the vectors were read from (the bundle's data files, or the
         vectors file), taken in ``fit``; None for vectors given in memory or fetched by
         gensim's downloader. A pickle by reference loads only if the content still has it.
+    pca_mean_ : ndarray of shape (n_dims,) or None
+        Mean of the training documents' vectors, with ``n_components``.
+    pca_components_ : ndarray of shape (n_components, n_dims) or None
+        The principal directions the output is projected on, with ``n_components``.
+    explained_variance_ratio_ : ndarray of shape (n_components,) or None
+        Share of the training documents' variance along each direction.
 
     See Also
     --------
@@ -140,6 +153,7 @@ class GloveVectorizer(StaticVectorizerBase):
         pooling="mean",
         sif_alpha=1e-3,
         normalize=False,
+        n_components=None,
         lowercase=True,
         strip_accents=None,
         token_pattern=DEFAULT_TOKEN_PATTERN,
@@ -154,6 +168,7 @@ class GloveVectorizer(StaticVectorizerBase):
         self.pooling = pooling
         self.sif_alpha = sif_alpha
         self.normalize = normalize
+        self.n_components = n_components
         self.lowercase = lowercase
         self.strip_accents = strip_accents
         self.token_pattern = token_pattern
