@@ -22,8 +22,8 @@ from gensim.models import KeyedVectors
 
 from sklearn_lexembed import GloveVectorizer
 from sklearn_lexembed._core import cache
+from sklearn_lexembed._core.fingerprint import files_fingerprint
 from sklearn_lexembed.static import allow_unsafe_references
-from sklearn_lexembed.static._vector_files import files_fingerprint
 
 sio = pytest.importorskip("skops.io")
 

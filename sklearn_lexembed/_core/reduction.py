@@ -16,9 +16,19 @@ import numpy as np
 
 from .compat import Interval
 
-__all__ = ["N_COMPONENTS_CONSTRAINT", "StreamingPCA", "project"]
+__all__ = ["N_COMPONENTS_CONSTRAINT", "StreamingPCA", "fix_signs", "project"]
 
 N_COMPONENTS_CONSTRAINT = [Interval(Integral, 1, None, closed="left"), None]
+
+
+def fix_signs(directions):
+    """Flip each row of ``directions`` (in place) so its largest-magnitude entry is positive.
+
+    An eigenvector's sign is arbitrary; scikit-learn's rule makes refits agree.
+    """
+    rows = np.arange(len(directions))
+    directions *= np.sign(directions[rows, np.abs(directions).argmax(axis=1)])[:, None]
+    return directions
 
 
 class StreamingPCA:
@@ -41,6 +51,14 @@ class StreamingPCA:
         self.n_rows += len(rows)
         self._sum += rows.sum(axis=0)
         self._scatter += rows.T @ rows
+
+    def top_uncentred_direction(self):
+        """The top eigenvector of the uncentred scatter (the rows' first right singular
+        vector, which SIF removes), sign fixed; None with fewer than two rows."""
+        if self.n_rows < 2:
+            return None
+        direction = np.linalg.eigh(self._scatter)[1][:, -1]
+        return fix_signs(direction[None])[0].astype(np.float32)
 
     def components(self, n_components):
         """The mean and the top ``n_components`` directions of the rows added so far.
@@ -80,9 +98,7 @@ class StreamingPCA:
         covariance = self._scatter / self.n_rows - np.outer(mean, mean)
         variances, vectors = np.linalg.eigh(covariance)
         order = np.argsort(variances)[::-1][:n_components]
-        components = vectors[:, order].T
-        signs = np.sign(components[np.arange(n_components), np.abs(components).argmax(axis=1)])
-        components *= signs[:, None]
+        components = fix_signs(vectors[:, order].T)
         total = max(float(np.clip(variances, 0, None).sum()), np.finfo(np.float64).tiny)
         ratio = np.clip(variances[order], 0, None) / total
         return mean.astype(np.float32), components.astype(np.float32), ratio

@@ -251,7 +251,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self : ContextualVectorizer
             The fitted vectorizer.
         """
-        check_documents(X)
+        documents = check_documents(X)
         folder = cache_folder(self.cache)
         if self.quantize is not None and self.backend != "onnx":
             raise ValueError(
@@ -315,7 +315,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.__dict__.update(fitted)
         if self.n_components is not None:
             try:
-                self._fit_components(check_documents(X))
+                self._fit_components(documents)
             except BaseException:
                 # All or nothing: a failed embedding pass leaves the previous state.
                 self.__dict__.clear()

@@ -250,22 +250,13 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         and memory does not grow with it; its top eigenvector is the singular vector that
         Arora et al. remove.
         """
-        n_dims = state["word_vectors_"].n_dims
-        gram = np.zeros((n_dims, n_dims), dtype=np.float64)
-        n_rows = 0
+        scatter = StreamingPCA(state["word_vectors_"].n_dims)
         zero_rows = _ZeroRows()
         for pooled in self._embed_blocks(documents, state, zero_rows):
-            pooled = pooled[np.any(pooled != 0, axis=1)].astype(np.float64)
-            gram += pooled.T @ pooled
-            n_rows += len(pooled)
+            scatter.add(pooled[np.any(pooled != 0, axis=1)])
         # Quote the caller: here <- fit <- fit_context's wrapper <- the caller.
         zero_rows.warn(stacklevel=4)
-        if n_rows < 2:
-            return None
-        component = np.linalg.eigh(gram)[1][:, -1]
-        # An eigenvector's sign is arbitrary: fix it so refits agree.
-        component *= np.sign(component[np.argmax(np.abs(component))])
-        return component.astype(np.float32)
+        return scatter.top_uncentred_direction()
 
     def _warm_up(self, store):
         """Build what the first query would otherwise pay for, once per store and process.

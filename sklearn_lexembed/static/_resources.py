@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from .._core.cache import cached
+from .._core.fingerprint import files_fingerprint
 from ._store import WordVectors
 from ._vector_files import (
     PICKLE_FORMATS,
     file_format,
-    files_fingerprint,
     from_keyed_vectors,
     pickle_companions,
     read_vectors_file,

@@ -21,10 +21,8 @@ it holds, which is why a pickled vectorizer never follows a reference to one unl
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
-import threading
 import warnings
 from pathlib import Path
 
@@ -35,7 +33,6 @@ from ._store import NonFiniteVectorError, WordVectors, first_nonfinite_row, nonf
 __all__ = [
     "PICKLE_FORMATS",
     "file_format",
-    "files_fingerprint",
     "from_keyed_vectors",
     "pickle_companions",
     "read_vectors_file",
@@ -107,49 +104,6 @@ def pickle_companions(path):
 
 
 # ------------------------------------------------------------ fingerprints
-_known: dict = {}
-_known_lock = threading.Lock()
-
-
-def files_fingerprint(paths):
-    """SHA-256 of the names and contents of ``paths``, in hex.
-
-    Remembered per process for as long as every file keeps its size, modification time,
-    change time and inode (a rewrite changes the change time even when ``os.utime`` restores
-    the modification time), so checking a reference again costs a few ``stat`` calls.
-
-    Parameters
-    ----------
-    paths : sequence of str or path-like
-
-    Returns
-    -------
-    fingerprint : str
-        64 hex digits.
-    """
-    paths = [Path(p).resolve() for p in paths]
-    stamps = []
-    for path in paths:
-        stat = path.stat()
-        stamps.append((str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
-    key = tuple(stamps)
-    with _known_lock:
-        if key in _known:
-            return _known[key]
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode("utf-8", "surrogatepass") + b"\0")
-        with open(path, "rb") as fin:
-            while chunk := fin.read(_CHUNK):
-                digest.update(chunk)
-        digest.update(b"\0")
-    value = digest.hexdigest()
-    with _known_lock:
-        _known[key] = value
-    return value
-
-
-# ------------------------------------------------------------- the stores
 class _GensimSubwords:
     """Composes unseen words with a gensim FastText model's own n-gram buckets."""
 

@@ -221,8 +221,8 @@ def test_auto_embeds_files_and_in_memory_vectors(tmp_path):
 
 
 def test_fingerprint_is_taken_at_fit(tmp_path, glove_store):
+    from sklearn_lexembed._core.fingerprint import files_fingerprint
     from sklearn_lexembed.static._resources import _BUNDLE_FILES, _bundle_folder
-    from sklearn_lexembed.static._vector_files import files_fingerprint
 
     path = _vectors_file(tmp_path)
     fitted = GloveVectorizer(vectors=path, persist="reference").fit(["alpha"])

@@ -385,7 +385,7 @@ def test_duplicated_word_in_binary_file_names_entries(tmp_path):
 
 # ----------------------------------------------------------------- fingerprints
 def test_file_fingerprint_follows_content_not_timestamps(tmp_path):
-    from sklearn_lexembed.static._vector_files import files_fingerprint
+    from sklearn_lexembed._core.fingerprint import files_fingerprint
 
     path = _write(tmp_path, "vectors.txt", "alpha 1 0\n")
     first = files_fingerprint([path])
