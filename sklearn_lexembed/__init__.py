@@ -6,6 +6,7 @@ Heavy libraries (torch, transformers, faiss) are imported only when an estimator
 
 from ._core.cache import clear_cache
 from .contextual import ContextualVectorizer
+from .distilled import DistilledVectorizer
 from .neighbors import CosineNeighbors
 from .skipgram import SkipGramVectorizer
 from .static import GloveVectorizer, WordVectors, allow_unsafe_references
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ContextualVectorizer",
     "CosineNeighbors",
+    "DistilledVectorizer",
     "GloveVectorizer",
     "SkipGramVectorizer",
     "WordVectors",

@@ -570,9 +570,7 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 chunk = documents[begin : begin + _DOCUMENTS_PER_CHUNK]
                 sequences, owners, weights, _, truncated = self._sequences(loaded, chunk)
                 n_truncated += truncated
-                pooled = np.empty((len(sequences), self._model_dims), dtype=np.float32)
-                for indices, ids, mask in padded_batches(sequences, self.batch_size, loaded.pad_id):
-                    pooled[indices] = encoder.pool(ids, mask, self.pooling)
+                pooled = self._pool_batches(encoder, loaded, sequences)
                 out[begin : begin + len(chunk)] = combine_windows(
                     pooled, owners, weights, len(chunk), self.pooling
                 )
@@ -582,6 +580,25 @@ class ContextualVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             bar.close()
         self._warn_truncated(n_truncated, len(documents), stacklevel=4)
         return out
+
+    def _pool_batches(self, encoder, loaded, sequences, verbose=False):
+        pooled = np.empty((len(sequences), self._model_dims), dtype=np.float32)
+        batches = padded_batches(sequences, self.batch_size, loaded.pad_id, verbose)
+        for indices, ids, mask in batches:
+            pooled[indices] = encoder.pool(ids, mask, self.pooling)
+        return pooled
+
+    def _pool_sequences(self, sequences):
+        """The pooled vector of each token-id sequence, special tokens included by the caller.
+
+        For a caller that builds its own inputs (``DistilledVectorizer`` runs every token of
+        the vocabulary as ``[CLS] token [SEP]``); not cached, not normalised or projected.
+        """
+        check_is_fitted(self)
+        loaded = self._model()
+        encoder = self._encoder(loaded)
+        with encoder.running():
+            return self._pool_batches(encoder, loaded, sequences, self.verbose)
 
     def _warn_truncated(self, n_truncated, n_documents, stacklevel):
         if n_truncated:

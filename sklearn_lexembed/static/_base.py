@@ -8,7 +8,6 @@ is written here once.
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
@@ -25,11 +24,12 @@ from .._core.text import ANALYZER_CONSTRAINTS, build_analyzer
 from .._core.validation import check_documents
 from ._oov import (
     OOV_POLICIES,
+    ZeroRows,
+    blank,
     composed_vectors,
     no_ngram_error,
     no_token_error,
     resolve_tokens,
-    zero_rows_warning,
 )
 from ._pooling import (
     POOLING_METHODS,
@@ -70,38 +70,6 @@ class FittedWords:
     attributes: dict = field(default_factory=dict)
     document_frequency: Counter | None = None
     n_documents: int | None = None
-
-
-def _blank(doc):
-    return not doc or doc.isspace()
-
-
-class _ZeroRows:
-    """Tally of the non-blank documents of one call that were embedded as zero rows.
-
-    Blank documents (empty or whitespace-only) are left out: their zero row is the expected
-    embedding of no text (as CountVectorizer's empty row), and corpora use ``""`` for missing
-    text, where a warning on every call would only be noise.
-    """
-
-    def __init__(self):
-        self.count = 0
-        self.first = None
-        self.n_documents = 0
-
-    def add(self, pooled, documents, first_index):
-        self.n_documents += len(documents)
-        for i in np.flatnonzero(~pooled.any(axis=1)).tolist():
-            if not _blank(documents[i]):
-                self.count += 1
-                if self.first is None:
-                    self.first = (first_index + i, documents[i])
-
-    def warn(self, stacklevel):
-        """Warn once if any document was counted; ``stacklevel`` as seen from the caller."""
-        if self.count:
-            warning = zero_rows_warning(self.count, self.n_documents, *self.first)
-            warnings.warn(warning, stacklevel=stacklevel + 1)
 
 
 def document_frequencies(documents, analyzer):
@@ -231,7 +199,7 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if n_components is None:
             return fitted
         pca = StreamingPCA(state["word_vectors_"].n_dims)
-        zero_rows = _ZeroRows()
+        zero_rows = ZeroRows()
         for pooled in self._embed_blocks(documents, state, zero_rows):
             if self.pooling == "sif":
                 pooled = remove_component(pooled, state["sif_component_"])
@@ -251,7 +219,7 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Arora et al. remove.
         """
         scatter = StreamingPCA(state["word_vectors_"].n_dims)
-        zero_rows = _ZeroRows()
+        zero_rows = ZeroRows()
         for pooled in self._embed_blocks(documents, state, zero_rows):
             scatter.add(pooled[np.any(pooled != 0, axis=1)])
         # Quote the caller: here <- fit <- fit_context's wrapper <- the caller.
@@ -295,7 +263,7 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
         if self.oov == "error":
             no_token = next(
-                (i for i in np.flatnonzero(lengths == 0).tolist() if not _blank(documents[i])),
+                (i for i in np.flatnonzero(lengths == 0).tolist() if not blank(documents[i])),
                 None,
             )
             if no_token is not None:
@@ -390,7 +358,7 @@ class StaticVectorizerBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         documents = check_documents(X)
         out = np.empty((len(documents), state["word_vectors_"].n_dims), dtype=np.float32)
         start = 0
-        zero_rows = _ZeroRows()
+        zero_rows = ZeroRows()
         for pooled in self._embed_blocks(documents, state, zero_rows):
             out[start : start + len(pooled)] = pooled
             start += len(pooled)

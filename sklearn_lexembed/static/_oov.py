@@ -9,6 +9,7 @@ shared by threads, :class:`ComposedVectors`), ``"zero"`` keeps the token with a 
 from __future__ import annotations
 
 import threading
+import warnings
 from itertools import repeat
 
 import numpy as np
@@ -18,6 +19,8 @@ from ._subword import SubwordTable
 __all__ = [
     "OOV_POLICIES",
     "ComposedVectors",
+    "ZeroRows",
+    "blank",
     "composed_vectors",
     "no_ngram_error",
     "no_token_error",
@@ -80,6 +83,39 @@ def no_token_error(document_index, doc):
         f"none in {_quote(doc)}. Use a token_pattern or tokenizer that matches its script, or "
         "oov='subword', 'zero' or 'ignore' to embed it as a zero row."
     )
+
+
+def blank(doc):
+    """Whether ``doc`` is empty or whitespace only (its zero row is expected)."""
+    return not doc or doc.isspace()
+
+
+class ZeroRows:
+    """Tally of the non-blank documents of one call that were embedded as zero rows.
+
+    Blank documents (empty or whitespace-only) are left out: their zero row is the expected
+    embedding of no text (as CountVectorizer's empty row), and corpora use ``""`` for missing
+    text, where a warning on every call would only be noise.
+    """
+
+    def __init__(self):
+        self.count = 0
+        self.first = None
+        self.n_documents = 0
+
+    def add(self, pooled, documents, first_index):
+        self.n_documents += len(documents)
+        for i in np.flatnonzero(~pooled.any(axis=1)).tolist():
+            if not blank(documents[i]):
+                self.count += 1
+                if self.first is None:
+                    self.first = (first_index + i, documents[i])
+
+    def warn(self, stacklevel):
+        """Warn once if any document was counted; ``stacklevel`` as seen from the caller."""
+        if self.count:
+            warning = zero_rows_warning(self.count, self.n_documents, *self.first)
+            warnings.warn(warning, stacklevel=stacklevel + 1)
 
 
 def zero_rows_warning(n_zero, n_documents, first_index, doc):
