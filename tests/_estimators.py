@@ -16,9 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from _tiny_teacher import tiny_teacher_folder
+
 from sklearn_lexembed import (
     ContextualVectorizer,
     CosineNeighbors,
+    DistilledVectorizer,
     GloveVectorizer,
     SkipGramVectorizer,
 )
@@ -83,6 +86,15 @@ REGISTRY = {
         grid={"pooling": ["mean", "cls"]},
         atol=1e-5,
         bulk_documents=200,
+    ),
+    "DistilledVectorizer": Entry(
+        # A tiny random BERT teacher (tests/_tiny_teacher.py): the contract, not the quality.
+        factory=lambda: DistilledVectorizer(
+            tiny_teacher_folder(), n_components=8, epochs=2, random_state=0, n_jobs=1
+        ),
+        X=TEXTS,
+        y=LABELS,
+        grid={"n_components": [4, 8], "corpus_training": [False, True]},
     ),
     "CosineNeighbors": Entry(
         factory=lambda: CosineNeighbors(n_neighbors=3),

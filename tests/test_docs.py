@@ -134,7 +134,7 @@ TOP_LEVEL = "(top level)"
 def _part_of(module):
     """The part (folder) of a module name such as ``sklearn_lexembed.static._base``."""
     parts = module.split(".")
-    if len(parts) > 2 and (PACKAGE / parts[1]).is_dir():
+    if len(parts) >= 2 and (PACKAGE / parts[1]).is_dir():
         return parts[1]
     return TOP_LEVEL
 

@@ -48,7 +48,8 @@ def fitted_teacher(teacher, device, n_jobs, verbose):
             "teacher must be None, a model name or folder, or a ContextualVectorizer; got "
             f"{type(teacher).__name__}."
         )
-    return model.fit([""])
+    # The static vector averages every token of a document, so the target must cover them all.
+    return model.set_params(long_text="chunk").fit([""])
 
 
 def distill_rows(teacher, pieces):

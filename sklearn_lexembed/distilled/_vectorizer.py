@@ -478,20 +478,21 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         zero_rows.warn(stacklevel=2)
         return unit_rows(out) if self._normalize else out
 
-    def agreement(self, X, teacher=None):
+    def agreement(self, X):
         """Mean cosine between these vectors and the teacher's, on documents ``X``.
+
+        The teacher is loaded again (from the per-process cache when it is still loaded),
+        and both vectors are compared in the table's space, as corpus training compares them.
 
         Parameters
         ----------
         X : iterable of str
-            Documents with at least one known token (others are skipped).
-        teacher : ContextualVectorizer, default=None
-            A fitted teacher to compare with; None refits the one ``fit`` used.
+            Documents; those without a known token are skipped.
 
         Returns
         -------
         score : float
-            In [-1, 1]; 1 when every document points where the teacher's does.
+            In [-1, 1]; 1 when every document points where the teacher's vector of it points.
         """
         check_is_fitted(self)
         documents = check_documents(X)
@@ -499,8 +500,7 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             raise ValueError(
                 f"agreement needs a distilled table; this one was loaded from {self.source_}."
             )
-        if teacher is None:
-            teacher = fitted_teacher(self.teacher, self.device, self.n_jobs, False)
+        teacher = fitted_teacher(self.teacher, self.device, self.n_jobs, False)
         flat, lengths = self._token_ids(self._tokenizer, documents)
         sequences, kept = [], []
         for index, ids in enumerate(np.split(flat, np.cumsum(lengths)[:-1])):

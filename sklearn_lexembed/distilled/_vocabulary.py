@@ -102,7 +102,9 @@ def corpus_words(tokenizer, documents, max_words, min_count):
     vocabulary = tokenizer.get_vocab(with_added_tokens=True)
     unknown = tokenizer.token_to_id(json.loads(tokenizer.to_str())["model"].get("unk_token"))
     candidates = [
-        word for word, count in counts.most_common() if count >= min_count and word not in vocabulary
+        word
+        for word, count in counts.most_common()
+        if count >= min_count and word not in vocabulary
     ]
     # A word whose pieces include the unknown token has no teacher vector worth a row.
     pieces = tokenizer.encode_batch(candidates, add_special_tokens=False) if candidates else []

@@ -29,7 +29,7 @@ from sklearn_lexembed.distilled._static_folders import (
     read_static_folder,
 )
 
-FIXTURE = Path(__file__).resolve().parent / "data" / "model2vec"
+FIXTURE = Path(__file__).resolve().parent.parent / "data" / "model2vec"
 TEXTS = json.loads((FIXTURE / "texts.json").read_text(encoding="utf-8"))
 VARIANTS = sorted(p.name for p in FIXTURE.iterdir() if p.is_dir())
 # What each variant's config.json says (see the fixture's README).
