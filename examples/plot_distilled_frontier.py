@@ -1,6 +1,6 @@
 """
 The speed/accuracy frontier: from TF-IDF to a transformer, and a distilled table between
-=======================================================================================
+========================================================================================
 
 Which embedding to put in a pipeline is a choice on a frontier: the faster a vectorizer, the
 less it usually knows. This example plots the frontier measured by

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from _tiny_teacher import tiny_teacher_folder
 
 from sklearn_lexembed import (

@@ -8,14 +8,16 @@ any device, ONNX int8...), so distillation is as fast as its inference.
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import numpy as np
 from sklearn.base import clone
 
+from .._core.cache import cached
 from ..contextual import ContextualVectorizer
 
-__all__ = ["distill_rows", "fitted_teacher"]
+__all__ = ["distill_rows", "fitted_teacher", "vocabulary_rows"]
 
 
 def fitted_teacher(teacher, device, n_jobs, verbose):
@@ -69,3 +71,31 @@ def distill_rows(teacher, pieces):
     loaded = teacher._model()
     sequences = [loaded.prefix + list(ids) + loaded.suffix for ids in pieces]
     return np.asarray(teacher._pool_sequences(sequences), dtype=np.float32)
+
+
+def vocabulary_rows(teacher, token_ids):
+    """:func:`distill_rows` of single tokens, kept in the per-process cache.
+
+    The rows depend only on the teacher's files and settings and on the tokens, not on the
+    corpus, so the clones of a grid search (over ``n_components``, ``corpus_training``...)
+    distil the vocabulary once. The array is read-only: it is shared.
+
+    Parameters
+    ----------
+    teacher : ContextualVectorizer
+        Fitted.
+    token_ids : list of int
+
+    Returns
+    -------
+    rows : ndarray of shape (len(token_ids), n_dims), dtype float32
+    """
+    digest = hashlib.sha256(np.asarray(token_ids, dtype=np.int64).tobytes()).hexdigest()
+    key = ("distilled rows", *teacher._output_settings(teacher.__dict__), digest)
+
+    def distil():
+        rows = distill_rows(teacher, [[token_id] for token_id in token_ids])
+        rows.flags.writeable = False
+        return rows
+
+    return cached(key, distil)

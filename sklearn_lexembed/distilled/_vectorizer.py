@@ -21,7 +21,7 @@ from .._core.validation import check_documents
 from ..static._oov import ZeroRows
 from ..static._pooling import pool, sif_weights, zipf_probabilities
 from ._static_folders import is_static_folder, read_static_folder
-from ._teacher import distill_rows, fitted_teacher
+from ._teacher import distill_rows, fitted_teacher, vocabulary_rows
 from ._training import mean_cosine, train_table
 from ._vocabulary import (
     corpus_words,
@@ -115,7 +115,7 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
     Attributes
     ----------
-    vectors_ : ndarray of shape (n_rows, n_features_out_), dtype float32
+    vectors_ : ndarray of shape (n_rows, n_features_out), dtype float32
         The row of each token id of the (extended) tokenizer.
     new_words_ : list of str
         The corpus words added to the vocabulary; their rows follow the teacher's.
@@ -123,9 +123,9 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         The weights the rows were scaled by (``weighting``).
     pca_mean_ : ndarray of shape (n_teacher_dims,) or None
         Mean of the distilled rows, subtracted before projecting.
-    pca_components_ : ndarray of shape (n_features_out_, n_teacher_dims) or None
+    pca_components_ : ndarray of shape (n_features_out, n_teacher_dims) or None
         Directions the distilled rows are projected on.
-    explained_variance_ratio_ : ndarray of shape (n_features_out_,) or None
+    explained_variance_ratio_ : ndarray of shape (n_features_out,) or None
         Share of the rows' variance along each direction.
     loss_curve_ : list of float
         Corpus training's mean loss (1 - cosine to the teacher) of each epoch.
@@ -336,16 +336,15 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         tokenizer = plain_tokenizer(serialized)
         n_base = base.get_vocab_size(with_added_tokens=True)
         word_pieces = [e.ids for e in base.encode_batch(words, add_special_tokens=False)]
-        rows = distill_rows(teacher, [[i] for i in token_ids] + word_pieces)
-
+        rows = vocabulary_rows(teacher, token_ids)
         n_rows = n_base + len(words)
         known = np.zeros(n_rows, dtype=bool)
         known[token_ids] = True
         known[n_base:] = True
         raw = np.zeros((n_rows, rows.shape[1]), dtype=np.float32)
-        raw[token_ids] = rows[: len(token_ids)]
-        raw[n_base:] = rows[len(token_ids) :]
-        del rows
+        raw[token_ids] = rows
+        if words:
+            raw[n_base:] = distill_rows(teacher, word_pieces)
         state = self._reduced(raw, known)
         table = state.pop("_table")
 
@@ -463,7 +462,7 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Returns
         -------
-        X_new : ndarray of shape (n_documents, n_features_out_), dtype float32
+        X_new : ndarray of shape (n_documents, n_features_out), dtype float32
             One row per document, in input order.
         """
         check_is_fitted(self)

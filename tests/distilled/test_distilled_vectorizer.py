@@ -192,6 +192,20 @@ assert "torch" not in sys.modules and "transformers" not in sys.modules, "import
     subprocess.run([sys.executable, "-c", script], check=True)
 
 
+def test_a_grid_search_distils_the_vocabulary_once(monkeypatch):
+    from sklearn_lexembed.distilled import _teacher
+
+    calls = []
+    original = _teacher.distill_rows
+    monkeypatch.setattr(_teacher, "distill_rows", lambda *a: calls.append(1) or original(*a))
+    from sklearn_lexembed import clear_cache
+
+    clear_cache()
+    for n_components in (4, 8):
+        tiny(corpus_training=False, max_new_words=0, n_components=n_components).fit(CORPUS)
+    assert len(calls) == 1
+
+
 def test_pickle_holds_numpy_arrays_and_text_only():
     vectorizer = tiny(epochs=1).fit(LEE[:40])
     state = pickle.loads(pickle.dumps(vectorizer)).__dict__
@@ -265,7 +279,7 @@ def test_bad_documents_name_their_index():
         tiny().fit(["a", None])
 
 
-@pytest.mark.parametrize("step", ["distill_rows", "train_table", "corpus_words"])
+@pytest.mark.parametrize("step", ["vocabulary_rows", "distill_rows", "train_table", "corpus_words"])
 @pytest.mark.parametrize("exc", [ValueError, KeyboardInterrupt])
 def test_a_failed_fit_changes_nothing(monkeypatch, step, exc):
     def fail(*args, **kwargs):
@@ -295,8 +309,8 @@ def test_clone_keeps_a_teacher_instance_unfitted():
 # ----------------------------------------------------------- real teacher
 @pytest.mark.slow
 def test_minilm_rows_and_corpus_training():
-    corpus = LEE[:200]
-    vectorizer = DistilledVectorizer(n_jobs=2, random_state=0, epochs=2).fit(corpus)
+    corpus = LEE[:40]
+    vectorizer = DistilledVectorizer(random_state=0, epochs=1).fit(corpus)
     assert vectorizer.vectors_.shape[1] == 384
     assert vectorizer.validation_scores_[vectorizer.best_epoch_] > vectorizer.validation_scores_[0]
     # Training moves only the rows its documents use (lazy Adam): a token the corpus never
