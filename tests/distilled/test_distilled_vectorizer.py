@@ -162,6 +162,13 @@ def test_unknown_tokens_give_a_zero_row_never_nan():
         vectorizer.transform(["", "   "])  # blank documents: an expected zero row, no warning
 
 
+def test_verbose_shows_the_distillation_and_training_bars(capsys):
+    tiny(epochs=2, verbose=True).fit(LEE[:40])
+    err = capsys.readouterr().err
+    assert "ContextualVectorizer" in err  # the teacher's batches
+    assert "DistilledVectorizer corpus training" in err and "agreement=" in err
+
+
 def test_normalize_false_keeps_the_mean():
     vectorizer = tiny(corpus_training=False, normalize=False).fit(CORPUS)
     ids = vectorizer._tokenizer.encode("the war", add_special_tokens=False).ids
@@ -235,7 +242,7 @@ def test_model2vec_folder_can_be_reduced():
 
 def test_sentence_transformers_static_embedding_folder(tmp_path):
     sentence_transformers = pytest.importorskip("sentence_transformers")
-    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    from sentence_transformers.models import StaticEmbedding
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(FIXTURE / "plain" / "tokenizer.json"))
