@@ -25,7 +25,7 @@ from sklearn_lexembed import CosineNeighbors, GloveVectorizer, SkipGramVectorize
 from sklearn_lexembed._core.text import DEFAULT_TOKEN_PATTERN, build_analyzer
 from sklearn_lexembed.datasets import load_lee_corpus
 from sklearn_lexembed.neighbors import _ann, _cosine
-from sklearn_lexembed.skipgram import _initial, _kernel, _trainer, _vocab
+from sklearn_lexembed.skipgram import _corpus_ids, _initial, _kernel, _trainer, _vocab
 from sklearn_lexembed.static import _base
 
 LEE = load_lee_corpus()
@@ -242,10 +242,11 @@ def _make_skipgram(pooling, subwords, **extra):
     return make
 
 
-def _skipgram_passes(pooling):
-    # One pass counts the words (and, for tf-idf, the document frequencies), one per epoch,
-    # and SIF one more over the pooled training documents.
-    return 1 + SKIPGRAM["epochs"] + (pooling == "sif")
+def _skipgram_passes(pooling, retokenise=False):
+    # One pass counts the words (and, for tf-idf, the document frequencies) and keeps the
+    # corpus as token ids for the epochs; SIF makes one more over the pooled training
+    # documents. With max_vocab_size every epoch reads the text again.
+    return 1 + retokenise * SKIPGRAM["epochs"] + (pooling == "sif")
 
 
 STATIC = {
@@ -257,6 +258,13 @@ STATIC = {
     "word2vec-sif": Case(_make_skipgram("sif", False), DOCS, DOCS2, _skipgram_passes("sif")),
     "word2vec-tfidf": Case(_make_skipgram("tfidf", False), DOCS, DOCS2, _skipgram_passes("tfidf")),
     "fasttext-sif": Case(_make_skipgram("sif", True), DOCS, DOCS2, _skipgram_passes("sif")),
+    # max_vocab_size: the text is read and tokenised again in every epoch.
+    "word2vec-retokenise": Case(
+        _make_skipgram("sif", False, max_vocab_size=10**6),
+        DOCS,
+        DOCS2,
+        _skipgram_passes("sif", retokenise=True),
+    ),
     "fasttext-tfidf": Case(_make_skipgram("tfidf", True), DOCS, DOCS2, _skipgram_passes("tfidf")),
     # Starting from pretrained vectors, anchored to them.
     "pretrained-sif": Case(
@@ -354,13 +362,20 @@ STATIC_INTERNALS = [
     (_vocab, "subsample_thresholds", ["word2vec-mean"], ONCE),
     (_vocab, "alias_table", ["word2vec-mean"], ONCE),
     (_initial, "initial_model", ["word2vec-tfidf", "fasttext-sif"], ONCE),
-    # Once per epoch.
+    # Once per epoch: the chunks of the token ids, or of the text with max_vocab_size.
     (
-        _kernel,
-        "encode_chunks",
+        _corpus_ids.CorpusIds,
+        "chunks",
         ["word2vec-sif"],
         [("first", ValueError), ("last", KeyboardInterrupt)],
     ),
+    (
+        _kernel,
+        "encode_chunks",
+        ["word2vec-retokenise"],
+        [("first", ValueError), ("last", KeyboardInterrupt)],
+    ),
+    (_corpus_ids.CorpusIds, "finish", ["fasttext-tfidf"], ONCE),
     (_kernel, "train_epochs", ["fasttext-tfidf"], ONCE),
     # The compiled kernel, chunk by chunk, in every epoch.
     (_kernel, "_train_chunk", ["word2vec-mean", "word2vec-sif", "fasttext-tfidf"], EACH),

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..static._store import WordVectors
 from ..static._subword import SubwordTable
+from ._corpus_ids import CorpusIds
 
 __all__ = ["Training", "train"]
 
@@ -71,6 +72,7 @@ def train(
     rng,
     verbose,
     count_documents,
+    corpus_cache_bytes=512 * 2**20,
 ):
     """Train skip-gram vectors on ``corpus``; the parameters are SkipGramVectorizer's.
 
@@ -88,6 +90,10 @@ def train(
         Seeds the initial vectors and the training streams.
     count_documents : bool
         Count the documents each token occurs in (for tf-idf pooling) during the counting pass.
+    corpus_cache_bytes : int, default=512 MiB
+        Memory for the corpus's token ids, written in the counting pass and read by every
+        epoch (past it they go to a memory-mapped temporary file). Without
+        ``max_vocab_size`` only: with it, every epoch tokenises the text again.
     **hyperparameters
         The remaining keywords, as documented by :class:`SkipGramVectorizer`.
 
@@ -95,8 +101,75 @@ def train(
     -------
     training : Training
     """
+    corpus_ids = None if max_vocab_size is not None else CorpusIds(corpus_cache_bytes)
+    try:
+        return _train(
+            corpus,
+            analyzer,
+            corpus_ids,
+            vector_size=vector_size,
+            window=window,
+            negative=negative,
+            min_count=min_count,
+            max_vocab_size=max_vocab_size,
+            sample=sample,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            min_learning_rate=min_learning_rate,
+            ns_exponent=ns_exponent,
+            shrink_windows=shrink_windows,
+            batch_size=batch_size,
+            subwords=subwords,
+            min_n=min_n,
+            max_n=max_n,
+            bucket=bucket,
+            pretrained=pretrained,
+            init_strategy=init_strategy,
+            anchor_strength=anchor_strength,
+            device=device,
+            n_threads=n_threads,
+            rng=rng,
+            verbose=verbose,
+            count_documents=count_documents,
+        )
+    finally:
+        # The ids go however the fit ends (their file, if any, was unlinked when created).
+        if corpus_ids is not None:
+            corpus_ids.close()
+
+
+def _train(
+    corpus,
+    analyzer,
+    corpus_ids,
+    *,
+    vector_size,
+    window,
+    negative,
+    min_count,
+    max_vocab_size,
+    sample,
+    epochs,
+    learning_rate,
+    min_learning_rate,
+    ns_exponent,
+    shrink_windows,
+    batch_size,
+    subwords,
+    min_n,
+    max_n,
+    bucket,
+    pretrained,
+    init_strategy,
+    anchor_strength,
+    device,
+    n_threads,
+    rng,
+    verbose,
+    count_documents,
+):
     from ._initial import initial_model, start_from
-    from ._kernel import encode_chunks, train_epochs
+    from ._kernel import _split_long, encode_chunks, train_epochs
     from ._vocab import alias_table, count_words, subsample_thresholds
 
     vocabulary = count_words(
@@ -106,6 +179,7 @@ def train(
         max_vocab_size=max_vocab_size,
         always_keep=None if pretrained is None else pretrained.key_to_index,
         count_documents=count_documents,
+        corpus_ids=corpus_ids,
     )
     init_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
     model, ngram_keys = initial_model(
@@ -119,7 +193,17 @@ def train(
         # Copied now: the model's rows of known words change in training.
         drift_reference = (np.array(model.input_vectors[known]), known)
 
-    def epoch_chunks(epoch):
+    if corpus_ids is not None:
+        rows = np.full(len(corpus_ids.word_counts()[0]), -1, dtype=np.int32)
+        for word_id, word in enumerate(corpus_ids.word_counts()[0]):
+            row = vocabulary.index.get(word)
+            if row is not None:
+                rows[word_id] = row
+
+        def epoch_chunks(epoch):
+            return corpus_ids.chunks(rows, batch_size, _split_long)
+
+    def text_chunks(epoch):
         n_documents = 0
         for chunk in encode_chunks(corpus, analyzer, vocabulary.index, batch_size):
             n_documents += chunk[2]
@@ -131,6 +215,8 @@ def train(
                 "every pass (a list, or an object whose __iter__ starts over)."
             )
 
+    if corpus_ids is None:
+        epoch_chunks = text_chunks
     progress = _Progress(epochs, vocabulary.n_kept_tokens) if verbose else None
     settings = dict(
         thresholds=subsample_thresholds(vocabulary.counts, sample),

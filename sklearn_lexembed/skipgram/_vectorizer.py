@@ -44,9 +44,11 @@ class SkipGramVectorizer(StaticVectorizerBase):
         Subsampling threshold: words more frequent than this share of the corpus are randomly
         skipped (gensim's formula); ``0`` disables it.
     epochs : int, default=5
-        Passes over the corpus. The corpus is read ``epochs + 1`` times (one pass counts the
-        words), so it must be re-iterable: a list, an array, or an object whose ``__iter__``
-        starts over.
+        Passes over the corpus. The text is tokenised once: the pass that counts the words
+        also keeps the corpus as token ids (see ``corpus_cache_size``), which every epoch
+        reads. With ``max_vocab_size``, whose pruning forgets words, every epoch reads and
+        tokenises the text again, so the corpus must be re-iterable: a list, an array, or an
+        object whose ``__iter__`` starts over. ``pooling="sif"`` reads it once more.
     learning_rate : float, default=0.025
         Initial learning rate (gensim's ``alpha``).
     min_learning_rate : float, default=1e-4
@@ -58,6 +60,11 @@ class SkipGramVectorizer(StaticVectorizerBase):
         words); ``False`` always uses ``window``.
     batch_size : int, default=10000
         Tokens per training chunk handed to a thread (gensim's ``batch_words``).
+    corpus_cache_size : float, default=512
+        Megabytes of memory for the corpus's token ids (4 bytes a token, plus 8 a document)
+        between the counting pass and the epochs; a larger corpus's ids go to an anonymous
+        temporary file in the system's temporary folder, read memory-mapped and gone when
+        ``fit`` ends, however it ends.
     subwords : bool, default=True
         Train as fastText does: a word's input vector is the mean of its own vector and the
         vectors of its hashed character n-grams, so unseen words get vectors from their
@@ -209,6 +216,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
         "ns_exponent": [Real],
         "shrink_windows": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "corpus_cache_size": [Interval(Real, 0, None, closed="left")],
         "subwords": ["boolean"],
         "bucket": [Interval(Integral, 1, 2**32, closed="both")],
         "init_vectors": "no_validation",
@@ -235,6 +243,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
         ns_exponent=0.75,
         shrink_windows=True,
         batch_size=10000,
+        corpus_cache_size=512,
         subwords=True,
         min_n=3,
         max_n=6,
@@ -269,6 +278,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
         self.ns_exponent = ns_exponent
         self.shrink_windows = shrink_windows
         self.batch_size = batch_size
+        self.corpus_cache_size = corpus_cache_size
         self.subwords = subwords
         self.min_n = min_n
         self.max_n = max_n
@@ -376,6 +386,7 @@ class SkipGramVectorizer(StaticVectorizerBase):
             rng=check_random_state(self.random_state),
             verbose=self.verbose,
             count_documents=self.pooling == "tfidf",
+            corpus_cache_bytes=int(self.corpus_cache_size * 2**20),
         )
         return FittedWords(
             training.store,

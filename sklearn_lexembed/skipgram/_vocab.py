@@ -55,7 +55,14 @@ def _prune(counts, min_reduce):
 
 
 def count_words(
-    documents, analyzer, *, min_count, max_vocab_size=None, always_keep=None, count_documents=False
+    documents,
+    analyzer,
+    *,
+    min_count,
+    max_vocab_size=None,
+    always_keep=None,
+    count_documents=False,
+    corpus_ids=None,
 ):
     """Count the words of a corpus in one pass and keep those seen ``min_count`` times.
 
@@ -74,6 +81,9 @@ def count_words(
         Words kept whenever they occur, whatever their count (pretrained words).
     count_documents : bool, default=False
         Also count the documents each token occurs in (for tf-idf pooling), never pruned.
+    corpus_ids : CorpusIds, default=None
+        Where to write the corpus as token ids (the counts then come from them); not with
+        ``max_vocab_size``, whose pruning forgets words the ids would still name.
 
     Returns
     -------
@@ -90,7 +100,10 @@ def count_words(
     min_reduce = 1
     for doc in documents:
         tokens = analyzer(doc)
-        counts.update(tokens)
+        if corpus_ids is None:
+            counts.update(tokens)
+        else:
+            corpus_ids.add(tokens)
         if document_frequency is not None:
             document_frequency.update(set(tokens))
         n_documents += 1
@@ -98,6 +111,10 @@ def count_words(
         if max_vocab_size is not None and len(counts) > max_vocab_size:
             _prune(counts, min_reduce)
             min_reduce += 1
+    if corpus_ids is not None:
+        corpus_ids.finish()
+        words, word_counts = corpus_ids.word_counts()
+        counts = dict(zip(words, word_counts.tolist(), strict=True))
     if n_documents == 0:
         raise ValueError("The corpus is empty: got no documents to train on.")
     if n_tokens == 0:
@@ -111,7 +128,7 @@ def count_words(
         ((w, c) for w, c in counts.items() if c >= min_count or w in keep), key=lambda wc: -wc[1]
     )
     if not kept:
-        top_word, top_count = counts.most_common(1)[0]
+        top_word, top_count = max(counts.items(), key=lambda wc: wc[1])
         raise ValueError(
             f"No word occurs at least min_count={min_count} times in the corpus of {n_tokens} "
             f"tokens (the most frequent, {top_word!r}, occurs {top_count} times). Lower "

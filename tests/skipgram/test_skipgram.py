@@ -175,7 +175,8 @@ def test_clone_gives_an_unfitted_copy_with_the_same_params():
     assert not hasattr(copy, "word_vectors_")
 
 
-def test_reiterable_object_is_read_once_per_epoch():
+@pytest.mark.parametrize("max_vocab_size, passes", [(None, 1), (10**6, 4)])
+def test_reiterable_object_is_read_once_or_once_per_epoch(max_vocab_size, passes):
     class Corpus:
         passes = 0
 
@@ -183,9 +184,12 @@ def test_reiterable_object_is_read_once_per_epoch():
             Corpus.passes += 1
             return iter(TOY)
 
-    SkipGramVectorizer(vector_size=8, min_count=1, epochs=3, device="cpu").fit(Corpus())
-    # One pass counts the words, then one per epoch.
-    assert Corpus.passes == 4
+    SkipGramVectorizer(
+        vector_size=8, min_count=1, epochs=3, device="cpu", max_vocab_size=max_vocab_size
+    ).fit(Corpus())
+    # The counting pass keeps the token ids for the epochs; with max_vocab_size (whose pruning
+    # forgets words) every epoch reads the text again.
+    assert Corpus.passes == passes
 
 
 def test_verbose_shows_one_bar_over_all_epochs(capsys):
@@ -329,7 +333,7 @@ def test_corpus_that_changes_between_passes_is_an_error():
     with pytest.raises(
         ValueError, match=re.escape("gave 60 documents when counting words but 0 in epoch 1")
     ):
-        SkipGramVectorizer(min_count=1, device="cpu").fit(Shrinking())
+        SkipGramVectorizer(min_count=1, device="cpu", max_vocab_size=10**6).fit(Shrinking())
 
 
 def test_min_n_above_max_n_is_an_error():
