@@ -79,7 +79,18 @@ def prepare(folder, n_tokens):
 
 
 def _skipgram(documents, data, device, n_threads):
+    import torch
+
     from sklearn_lexembed import SkipGramVectorizer
+
+    if device == "cpu":
+        # device="cpu" means the numba kernel; the torch path on the torch CPU device is only
+        # reachable this way (as the test suite reaches it), for a smoke run without a GPU.
+        def torch_cpu(self):
+            return "cpu" if self.device == "cpu" else torch.device("cpu")
+
+        SkipGramVectorizer._training_device = torch_cpu
+        device = "torch-cpu"
 
     n_tokens = sum(len(d.split()) for d in documents)
     rows = []
@@ -179,7 +190,7 @@ def _markdown(result):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--prepare", metavar="FOLDER", help="write the travelling files here")
-    parser.add_argument("--tokens", type=int, default=3_000_000, help="corpus size to prepare")
+    parser.add_argument("--tokens", type=int, default=1_500_000, help="corpus size to prepare")
     parser.add_argument("--data", metavar="FOLDER", help="the prepared folder")
     parser.add_argument("--out", metavar="FOLDER", default=".", help="where results go")
     parser.add_argument("--device", default="cuda")
