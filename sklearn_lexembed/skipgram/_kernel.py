@@ -5,12 +5,15 @@ The kernel is word2vec.c's inner loop (Mikolov et al., 2013) with fastText's sub
 shared matrices without locks (Hogwild, as word2vec.c and gensim do). The corpus streams in
 chunks of token ids: memory is the matrices plus a few chunks, whatever the corpus size.
 
-Orientation: the centre word is the input and each word of its window a target, as fastText's
-skip-gram does (gensim's Word2Vec swaps the roles, which is the same objective over the same
-pairs). With the centre as input, its input vector (the mean of its word and n-gram rows) is
-composed once per centre word instead of once per pair; the rows' updates are summed over the
-window and written once at the end, which is exactly the sequential result, because nothing
-reads those rows in between except through the composed vector, itself kept up to date.
+Orientation. With subwords the centre word is the input and each word of its window a target,
+as fastText's skip-gram (and gensim's FastText) does: the centre's input vector (the mean of its
+word and n-gram rows) is composed once per centre word instead of once per pair; the rows'
+updates are summed over the window and written once at the end, which is exactly the
+sequential result, because nothing reads those rows in between except through the composed
+vector, itself kept up to date. Without subwords each context word's input row predicts the
+centre, as word2vec.c and gensim's Word2Vec do. It is the same objective over the same pairs,
+but the other orientation scored WordSim-353 0.013 below gensim on GCIDE definitions, a gap that
+closed when the roles were swapped (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -166,6 +169,42 @@ def _axpy(a, x, y):
         y[k] += a * x[k]
 
 
+@numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _pair(l1, positive, w_out, work, negative, state, accept, alias, n_words, alpha):
+    """One (input, positive target) pair and its negatives: the input's gradient summed into
+    ``work``, each target's output row updated; returns (loss, LCG state)."""
+    loss = 0.0
+    for d in range(negative + 1):
+        if d == 0:
+            target = positive
+            label = np.float32(1.0)
+        else:
+            state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
+            target = np.int64(((state >> np.uint64(16)) * n_words) >> np.uint64(32))
+            state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
+            if (state >> np.uint64(16)) >= accept[target]:
+                target = alias[target]
+            if target == positive:
+                continue
+            label = np.float32(0.0)
+        out_row = w_out[target]
+        dot = _dot(l1, out_row)
+        if dot >= _MAX_LOGIT:
+            f = np.float32(1.0)
+        elif dot <= -_MAX_LOGIT:
+            f = np.float32(0.0)
+        else:
+            f = _SIGMOID[int((dot + _MAX_LOGIT) * _TABLE_SCALE)]
+        # The loss uses -x for a positive target (+x for a negative one).
+        signed = -dot if d == 0 else dot
+        if signed >= _MAX_LOGIT:
+            loss += signed
+        elif signed > -_MAX_LOGIT:
+            loss += _NEG_LOG_SIGMOID[int((_MAX_LOGIT - signed) * _TABLE_SCALE)]
+        _step((label - f) * alpha, l1, out_row, work)
+    return loss, state
+
+
 @numba.njit(nogil=True, fastmath=True, cache=True)
 def _train_chunk(
     tokens,
@@ -215,6 +254,28 @@ def _train_chunk(
             hi = min(n, i + window + 1 - b)
             if hi - lo <= 1:
                 continue
+            if not subwords:
+                # gensim's and word2vec.c's orientation: each context word's input row
+                # predicts the centre. The objective is the same as the other way round, but
+                # the rows then take the same updates as gensim's, and WordSim-353 agreed
+                # with gensim's (0.520-0.523 against 0.523; the centre as input gave 0.509).
+                for j in range(lo, hi):
+                    if j == i:
+                        continue
+                    c = kept[j]
+                    n_pairs += 1
+                    work[:] = 0.0
+                    pair_loss, state = _pair(
+                        w_in[c], w, w_out, work, negative, state, accept, alias, n_words, alpha
+                    )
+                    loss += pair_loss
+                    _axpy(word_lock[c], work, w_in[c])
+                a = anchor_rows[w]
+                if a >= 0:
+                    pull = np.float32(min(alpha * anchor_strength, 1.0))
+                    for k in range(dim):
+                        w_in[w, k] -= pull * (w_in[w, k] - anchors[a, k])
+                continue
             r0 = 0
             r1 = 0
             l1[:] = w_in[w]
@@ -237,34 +298,10 @@ def _train_chunk(
                 c = kept[j]
                 n_pairs += 1
                 work[:] = 0.0
-                for d in range(negative + 1):
-                    if d == 0:
-                        target = c
-                        label = np.float32(1.0)
-                    else:
-                        state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
-                        target = np.int64(((state >> np.uint64(16)) * n_words) >> np.uint64(32))
-                        state = (state * _LCG_MULT + _LCG_INC) & _LCG_MASK
-                        if (state >> np.uint64(16)) >= accept[target]:
-                            target = alias[target]
-                        if target == c:
-                            continue
-                        label = np.float32(0.0)
-                    out_row = w_out[target]
-                    dot = _dot(l1, out_row)
-                    if dot >= _MAX_LOGIT:
-                        f = np.float32(1.0)
-                    elif dot <= -_MAX_LOGIT:
-                        f = np.float32(0.0)
-                    else:
-                        f = _SIGMOID[int((dot + _MAX_LOGIT) * _TABLE_SCALE)]
-                    # The loss uses -x for a positive target (+x for a negative one).
-                    signed = -dot if d == 0 else dot
-                    if signed >= _MAX_LOGIT:
-                        loss += signed
-                    elif signed > -_MAX_LOGIT:
-                        loss += _NEG_LOG_SIGMOID[int((_MAX_LOGIT - signed) * _TABLE_SCALE)]
-                    _step((label - f) * alpha, l1, out_row, work)
+                pair_loss, state = _pair(
+                    l1, c, w_out, work, negative, state, accept, alias, n_words, alpha
+                )
+                loss += pair_loss
                 _axpy(np.float32(1.0), work, acc)
                 _axpy(lock, work, l1)
             _axpy(word_lock[w], acc, w_in[w])
