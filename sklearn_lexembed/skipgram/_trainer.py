@@ -29,8 +29,10 @@ class Training:
     loss_curve : ndarray of shape (epochs,)
         Mean loss per (centre, context) pair of each epoch.
     drift_reference : tuple or None
-        With pretrained vectors: ``(before, known)``, the pretrained rows of the known
-        vocabulary words and the mask of those words, from which drift is measured on demand.
+        With pretrained vectors: ``(before, known)``, the starting vectors of the known
+        vocabulary words (their pretrained vectors; with subwords, the means of word and n-gram
+        rows, which equal them) and the mask of those words, from which drift is measured on
+        demand.
     document_frequency : Counter or None
         Documents containing each token, when asked for.
     n_documents : int
@@ -190,8 +192,9 @@ def _train(
         known = start_from(
             pretrained, vocabulary.words, model, min_n, max_n, init_strategy, anchor_strength
         )
-        # Copied now: the model's rows of known words change in training.
-        drift_reference = (np.array(model.input_vectors[known]), known)
+        # The known words' starting vectors (with subwords, the means of word and n-gram
+        # rows, not the word rows), copied now: training moves them.
+        drift_reference = (np.array(model.word_vectors()[known]), known)
 
     if corpus_ids is not None:
         rows = np.full(len(corpus_ids.word_counts()[0]), -1, dtype=np.int32)

@@ -178,6 +178,28 @@ class SubwordTable:
         found = self.keys[position] == hashes if len(self.keys) else np.zeros(len(hashes), bool)
         return np.where(found, position, -1)
 
+    def ngram_vectors(self, hashes):
+        """The vector each n-gram stands for in a composition: its row plus ``offset``.
+
+        Parameters
+        ----------
+        hashes : ndarray of uint32
+            n-gram hashes, as :func:`ngram_hashes` returns them.
+
+        Returns
+        -------
+        vectors : ndarray of shape (n_found, n_dims), dtype float32
+            The vectors of the hashes that have a row, in their order.
+        found : ndarray of shape (len(hashes),), dtype bool
+            Which hashes have a row (in bucket mode, all of them).
+        """
+        rows = self._rows(np.asarray(hashes, dtype=np.uint32))
+        found = rows >= 0
+        vectors = self.vectors[rows[found]]
+        if self.offset is not None:
+            vectors += self.offset
+        return vectors, found
+
     def compose(self, words):
         """Compose a vector for each word as the mean of its known n-gram rows.
 

@@ -470,8 +470,7 @@ def test_pretrained_errors_are_clear():
         ),
     ):
         SkipGramVectorizer(init_strategy="freeze", device="cpu").fit(TOY)
-    with pytest.raises(ValueError, match=re.escape("init_vectors needs subwords=False")):
-        SkipGramVectorizer(vector_size=8, init_vectors=(words, matrix), device="cpu").fit(TOY)
+    # init_vectors with subwords=True (the default) fits: tests/skipgram/test_subword_init.py.
 
 
 def test_subword_word_vectors_are_the_mean_of_word_and_ngram_rows():
