@@ -170,6 +170,15 @@ def _axpy(a, x, y):
 
 
 @numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _anchor_pull(w_in, w, anchors, a, alpha, anchor_strength):
+    # The gradient step of the anchor penalty, once per occurrence of an anchored word.
+    if a >= 0:
+        pull = np.float32(min(alpha * anchor_strength, 1.0))
+        for k in range(w_in.shape[1]):
+            w_in[w, k] -= pull * (w_in[w, k] - anchors[a, k])
+
+
+@numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
 def _pair(l1, positive, w_out, work, negative, state, accept, alias, n_words, alpha):
     """One (input, positive target) pair and its negatives: the input's gradient summed into
     ``work``, each target's output row updated; returns (loss, LCG state)."""
@@ -270,11 +279,7 @@ def _train_chunk(
                     )
                     loss += pair_loss
                     _axpy(word_lock[c], work, w_in[c])
-                a = anchor_rows[w]
-                if a >= 0:
-                    pull = np.float32(min(alpha * anchor_strength, 1.0))
-                    for k in range(dim):
-                        w_in[w, k] -= pull * (w_in[w, k] - anchors[a, k])
+                _anchor_pull(w_in, w, anchors, anchor_rows[w], alpha, anchor_strength)
                 continue
             r0 = 0
             r1 = 0
@@ -305,12 +310,7 @@ def _train_chunk(
                 _axpy(np.float32(1.0), work, acc)
                 _axpy(lock, work, l1)
             _axpy(word_lock[w], acc, w_in[w])
-            a = anchor_rows[w]
-            if a >= 0:
-                # The gradient step of the anchor penalty, taken with the word's own update.
-                pull = np.float32(min(alpha * anchor_strength, 1.0))
-                for k in range(dim):
-                    w_in[w, k] -= pull * (w_in[w, k] - anchors[a, k])
+            _anchor_pull(w_in, w, anchors, anchor_rows[w], alpha, anchor_strength)
             for r in range(r0, r1):
                 _axpy(np.float32(1.0), acc, ngram_vectors[ngram_rows[r]])
     return loss, n_pairs, n_kept_total

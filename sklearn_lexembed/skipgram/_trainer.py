@@ -46,36 +46,7 @@ class Training:
     n_documents: int
 
 
-def train(
-    corpus,
-    analyzer,
-    *,
-    vector_size,
-    window,
-    negative,
-    min_count,
-    max_vocab_size,
-    sample,
-    epochs,
-    learning_rate,
-    min_learning_rate,
-    ns_exponent,
-    shrink_windows,
-    batch_size,
-    subwords,
-    min_n,
-    max_n,
-    bucket,
-    pretrained,
-    init_strategy,
-    anchor_strength,
-    device,
-    n_threads,
-    rng,
-    verbose,
-    count_documents,
-    corpus_cache_bytes=512 * 2**20,
-):
+def train(corpus, analyzer, *, max_vocab_size, corpus_cache_bytes=512 * 2**20, **settings):
     """Train skip-gram vectors on ``corpus``; the parameters are SkipGramVectorizer's.
 
     Parameters
@@ -105,35 +76,7 @@ def train(
     """
     corpus_ids = None if max_vocab_size is not None else CorpusIds(corpus_cache_bytes)
     try:
-        return _train(
-            corpus,
-            analyzer,
-            corpus_ids,
-            vector_size=vector_size,
-            window=window,
-            negative=negative,
-            min_count=min_count,
-            max_vocab_size=max_vocab_size,
-            sample=sample,
-            epochs=epochs,
-            learning_rate=learning_rate,
-            min_learning_rate=min_learning_rate,
-            ns_exponent=ns_exponent,
-            shrink_windows=shrink_windows,
-            batch_size=batch_size,
-            subwords=subwords,
-            min_n=min_n,
-            max_n=max_n,
-            bucket=bucket,
-            pretrained=pretrained,
-            init_strategy=init_strategy,
-            anchor_strength=anchor_strength,
-            device=device,
-            n_threads=n_threads,
-            rng=rng,
-            verbose=verbose,
-            count_documents=count_documents,
-        )
+        return _train(corpus, analyzer, corpus_ids, max_vocab_size=max_vocab_size, **settings)
     finally:
         # The ids go however the fit ends (their file, if any, was unlinked when created).
         if corpus_ids is not None:
