@@ -52,7 +52,8 @@ def train(corpus, analyzer, *, max_vocab_size, corpus_cache_bytes=512 * 2**20, *
     Parameters
     ----------
     corpus : re-iterable of str
-        Read once to count words and once per epoch.
+        Read once to count words and keep the token ids; with ``max_vocab_size`` once more per
+        epoch.
     analyzer : callable
         ``analyzer(doc) -> list of str``.
     pretrained : WordVectors or None
