@@ -386,11 +386,9 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             probabilities = (counts + 1) / (counts.sum() + n_rows)
         return sif_weights(probabilities, self.sif_alpha)
 
-    def _train(self, teacher, tokenizer, known, table, documents, state):
-        rng = check_random_state(self.random_state)
-        if len(documents) > self.max_documents:
-            chosen = np.sort(rng.choice(len(documents), self.max_documents, replace=False))
-            documents = [documents[i] for i in chosen]
+    def _teacher_pairs(self, teacher, tokenizer, known, documents, mean, components):
+        """The known rows of each document that has one, and the teacher's vector of it in
+        the table's space (what corpus training fits and ``agreement`` scores)."""
         sequences, kept = [], []
         for start in range(0, len(documents), _DOCS_PER_BLOCK):
             flat, lengths = self._token_ids(tokenizer, documents[start : start + _DOCS_PER_BLOCK])
@@ -400,13 +398,25 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                     sequences.append(ids)
                     kept.append(start + offset)
         if not sequences:
+            return [], None
+        targets = teacher._raw_vectors([documents[i] for i in kept])
+        if components is not None:
+            targets = project(targets, mean, components)
+        return sequences, targets
+
+    def _train(self, teacher, tokenizer, known, table, documents, state):
+        rng = check_random_state(self.random_state)
+        if len(documents) > self.max_documents:
+            chosen = np.sort(rng.choice(len(documents), self.max_documents, replace=False))
+            documents = [documents[i] for i in chosen]
+        sequences, targets = self._teacher_pairs(
+            teacher, tokenizer, known, documents, state["pca_mean_"], state["pca_components_"]
+        )
+        if not sequences:
             raise ValueError(
                 "corpus_training=True needs documents with at least one token of the "
                 "teacher's vocabulary; none of the training documents has one."
             )
-        targets = teacher._raw_vectors([documents[i] for i in kept])
-        if state["pca_components_"] is not None:
-            targets = project(targets, state["pca_mean_"], state["pca_components_"])
         from .._core.device import resolve_device
 
         trained = train_table(
@@ -500,16 +510,9 @@ class DistilledVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 f"agreement needs a distilled table; this one was loaded from {self.source_}."
             )
         teacher = fitted_teacher(self.teacher, self.device, self.n_jobs, False)
-        flat, lengths = self._token_ids(self._tokenizer, documents)
-        sequences, kept = [], []
-        for index, ids in enumerate(np.split(flat, np.cumsum(lengths)[:-1])):
-            ids = ids[self._known[ids]]
-            if len(ids):
-                sequences.append(ids)
-                kept.append(index)
-        targets = teacher._raw_vectors([documents[i] for i in kept])
-        if self.pca_components_ is not None:
-            targets = project(targets, self.pca_mean_, self.pca_components_)
+        sequences, targets = self._teacher_pairs(
+            teacher, self._tokenizer, self._known, documents, self.pca_mean_, self.pca_components_
+        )
         return mean_cosine(self.vectors_, sequences, targets)
 
     # ----------------------------------------------------------- persistence
